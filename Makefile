@@ -1,0 +1,48 @@
+# Warden: the two set-up commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-case
+DEBIAN_PACKAGES := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg
+
+.PHONY: install system-deps demo test lint types unit bench clean
+
+# FFmpeg's development libraries are what vpdq builds against; install them only when missing.
+system-deps:
+	@if ! pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null || ! command -v ffmpeg >/dev/null; then \
+	  echo "Installing Debian packages: $(DEBIAN_PACKAGES)"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES); \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(BIN)/python | system-deps
+	$(BIN)/python -m pip install -q -e '.[video,heic,bench,dev]'
+	touch $@
+
+install: system-deps $(VENV)/.installed
+
+demo: install
+	$(BIN)/python scripts/make_demo.py --out $(DEMO_DIR)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+types: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+test: lint types unit
+
+bench: install
+	$(BIN)/warden bench
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info

@@ -1,0 +1,1 @@
+"""The case: one folder holding the case database, its reports and its log."""

@@ -1,0 +1,146 @@
+"""Writing scanned items into the case database in batches, and reading them back for reports."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Engine, func, select
+
+from warden.case import schema
+from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
+from warden.grading.categories import Category
+
+
+def count_items(engine: Engine) -> int:
+    """How many items the case holds."""
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(schema.items)).scalar_one())
+
+
+def done_keys(engine: Engine) -> set[tuple[int, str]]:
+    """(evidence id, path) of every item already recorded: a resumed scan skips these."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(schema.items.c.evidence_id, schema.items.c.path)).all()
+    return {(int(evidence_id), str(path)) for evidence_id, path in rows}
+
+
+def write_items(
+    connection: Connection,
+    records: Iterable[tuple[int, ItemRecord]],
+    *,
+    scan_id: int,
+    hashset_ids: dict[str, int],
+) -> int:
+    """Insert items with their matches and errors inside the caller's transaction; returns how many.
+
+    Args:
+        records: (evidence id, record) pairs.
+        scan_id: the scan run that produced them.
+        hashset_ids: hash-set id by name, for the matches.
+    """
+    written = 0
+    for evidence_id, record in records:
+        category = record.category
+        result = connection.execute(
+            schema.items.insert().values(
+                evidence_id=evidence_id,
+                path=record.path,
+                size=record.size,
+                mtime=record.mtime,
+                ctime=record.ctime,
+                atime=record.atime,
+                md5=record.md5,
+                sha1=record.sha1,
+                sha256=record.sha256,
+                media=record.media.value,
+                format=record.format,
+                width=record.width,
+                height=record.height,
+                pdq=record.pdq,
+                pdq_quality=record.pdq_quality,
+                vpdq=record.vpdq,
+                category=category.value if category else None,
+                notes=json.dumps(record.notes) if record.notes else None,
+                scan_id=scan_id,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        item_id = int(key[0])
+        if record.matches:
+            connection.execute(
+                schema.matches.insert(),
+                [
+                    {
+                        "item_id": item_id,
+                        "hashset_id": hashset_ids[match.hashset],
+                        "kind": match.kind.value,
+                        "hash_kind": match.hash_kind,
+                        "distance": match.distance,
+                        "variant": match.variant,
+                        "source_id": match.source_id,
+                        "category": match.category.value,
+                    }
+                    for match in record.matches
+                ],
+            )
+        if record.errors:
+            connection.execute(
+                schema.item_errors.insert(),
+                [{"item_id": item_id, "stage": e.stage, "message": e.message} for e in record.errors],
+            )
+        written += 1
+    return written
+
+
+def load_items(engine: Engine) -> list[ItemRecord]:
+    """Every item of the case with its matches and errors, ordered by evidence label then path."""
+    with engine.connect() as connection:
+        labels = dict(connection.execute(select(schema.evidence.c.id, schema.evidence.c.label)).all())
+        set_names = dict(connection.execute(select(schema.hashsets.c.id, schema.hashsets.c.name)).all())
+        matches: dict[int, list[MatchRecord]] = defaultdict(list)
+        for row in connection.execute(select(schema.matches)).mappings():
+            matches[row["item_id"]].append(
+                MatchRecord(
+                    hashset=set_names.get(row["hashset_id"], "?"),
+                    kind=MatchKind(row["kind"]),
+                    hash_kind=row["hash_kind"],
+                    distance=float(row["distance"]),
+                    variant=row["variant"],
+                    source_id=row["source_id"],
+                    category=Category(row["category"]),
+                )
+            )
+        errors: dict[int, list[ItemError]] = defaultdict(list)
+        for row in connection.execute(select(schema.item_errors).order_by(schema.item_errors.c.id)).mappings():
+            errors[row["item_id"]].append(ItemError(row["stage"], row["message"]))
+        records = []
+        for row in connection.execute(select(schema.items)).mappings():
+            item_id = row["id"]
+            records.append(
+                ItemRecord(
+                    evidence=labels[row["evidence_id"]],
+                    path=row["path"],
+                    media=Media(row["media"]),
+                    format=row["format"],
+                    size=row["size"],
+                    mtime=row["mtime"],
+                    ctime=row["ctime"],
+                    atime=row["atime"],
+                    md5=row["md5"],
+                    sha1=row["sha1"],
+                    sha256=row["sha256"],
+                    width=row["width"],
+                    height=row["height"],
+                    pdq=row["pdq"],
+                    pdq_quality=row["pdq_quality"],
+                    vpdq=row["vpdq"],
+                    matches=sorted(matches.get(item_id, []), key=MatchRecord.rank),
+                    errors=errors.get(item_id, []),
+                    notes=json.loads(row["notes"]) if row["notes"] else [],
+                )
+            )
+    records.sort(key=lambda r: (r.evidence, r.path))
+    return records

@@ -1,0 +1,1 @@
+"""Alembic migrations of the case database, numbered; applied when a case is opened."""

@@ -1,0 +1,110 @@
+"""What a case records about each item of evidence: pure data, shared by the scan, the database and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from warden.grading.categories import Category, most_serious
+
+
+class MatchKind(str, Enum):
+    """How an item matched a hash-set entry: reports must say which kind each match is."""
+
+    EXACT = "exact"
+    PDQ = "pdq"
+    VPDQ = "vpdq"
+
+
+class Media(str, Enum):
+    """What an item is for counting: stills and moving images are counted separately."""
+
+    STILL = "still"
+    MOVIE = "movie"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """One entry of one hash set that an item matched.
+
+    Attributes:
+        hashset: the hash set's name.
+        kind: exact, pdq or vpdq.
+        hash_kind: which hash matched (md5, sha1, sha256, pdq, vpdq).
+        distance: 0 for exact; Hamming distance for PDQ; for vPDQ, 100 minus the lower of the two frame-match
+            percentages.
+        variant: which form of the item matched (``original``, ``flip_x``, ``trimmed+rotate90``...).
+        source_id: the entry's id in its list (VICS MediaID and the like), if any.
+        category: the entry's category.
+    """
+
+    hashset: str
+    kind: MatchKind
+    hash_kind: str
+    distance: float
+    variant: str
+    source_id: str | None
+    category: Category
+
+    def rank(self) -> tuple[int, int, float, str, str, str]:
+        """Sort key for the match that speaks for the item: most serious, then exact first, then nearest.
+
+        The trailing fields only make the order total, so that reports are the same byte for byte however
+        the scan ran.
+        """
+        return (
+            -self.category.severity,
+            0 if self.kind is MatchKind.EXACT else 1,
+            self.distance,
+            self.hashset,
+            self.variant,
+            self.source_id or "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """A per-item failure: the stage it happened in (read, sniff, pdq, vpdq, evidence...) and what happened."""
+
+    stage: str
+    message: str
+
+
+@dataclass(slots=True)
+class ItemRecord:
+    """Everything the case keeps about one item: where it is, its hashes, its matches and its problems.
+
+    ``path`` is relative to its evidence root, with ``/`` separators, and with ``evidence`` (the evidence
+    label) it identifies the item stably across runs, which is what makes a scan resumable.
+    """
+
+    evidence: str
+    path: str
+    media: Media = Media.OTHER
+    format: str | None = None
+    size: int | None = None
+    mtime: str | None = None
+    ctime: str | None = None
+    atime: str | None = None
+    md5: str | None = None
+    sha1: str | None = None
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    vpdq: str | None = None
+    matches: list[MatchRecord] = field(default_factory=list)
+    errors: list[ItemError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def best_match(self) -> MatchRecord | None:
+        """The match that decides the item's category (most serious wins), or None."""
+        return min(self.matches, key=MatchRecord.rank) if self.matches else None
+
+    @property
+    def category(self) -> Category | None:
+        """The item's category from its matches: the most serious one, or None when unmatched."""
+        return most_serious([match.category for match in self.matches])

@@ -1,0 +1,128 @@
+"""Tables of the case database (format version 1); the Alembic migrations create exactly these."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+FORMAT_VERSION = 1
+"""Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
+
+metadata = MetaData()
+
+case_meta = Table(
+    "case_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(255), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("size", Integer),
+    Column("sha256", String(64)),
+    Column("added_at", String(40), nullable=False),
+)
+
+hashsets = Table(
+    "hashsets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("format", String(64), nullable=False),
+    Column("profile", String(255)),
+    Column("entries", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+)
+
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("status", String(32), nullable=False),
+    Column("options", Text, nullable=False),
+    Column("operator", String(255), nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("size", Integer),
+    Column("mtime", String(40)),
+    Column("ctime", String(40)),
+    Column("atime", String(40)),
+    Column("md5", String(32)),
+    Column("sha1", String(40)),
+    Column("sha256", String(64)),
+    Column("media", String(16), nullable=False),
+    Column("format", String(32)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("pdq", String(64)),
+    Column("pdq_quality", Integer),
+    Column("vpdq", Text),
+    Column("category", String(32)),
+    Column("notes", Text),
+    Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
+    UniqueConstraint("evidence_id", "path", name="uq_items_evidence_path"),
+)
+Index("ix_items_sha1", items.c.sha1)
+Index("ix_items_category", items.c.category)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("hashset_id", Integer, ForeignKey("hashsets.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("hash_kind", String(16), nullable=False),
+    Column("distance", Float, nullable=False),
+    Column("variant", String(64), nullable=False),
+    Column("source_id", String(255)),
+    Column("category", String(32), nullable=False),
+)
+Index("ix_matches_item", matches.c.item_id)
+
+item_errors = Table(
+    "item_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+)
+Index("ix_item_errors_item", item_errors.c.item_id)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)

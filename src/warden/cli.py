@@ -1,0 +1,241 @@
+"""The ``warden`` command: thin shells over the library, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from warden import __version__, settings
+from warden.errors import EXIT_CODES, WardenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def _exit_code_help() -> str:
+    return "\n".join(f"  {code:>3}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+    epilog="Exit codes:\n\n" + _exit_code_help(),
+)
+@click.version_option(__version__, prog_name="warden")
+def cli() -> None:
+    """Find known images in seized media by hash, count them by UK category, and report them as evidence."""
+
+
+# ---------------------------------------------------------------- hash
+@cli.command("hash")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (the reference way, slower).")
+@click.option("--variants", is_flag=True, help="Also print the PDQ of every rotation/flip and trimmed form.")
+def hash_command(files: tuple[Path, ...], exact_pdq: bool, variants: bool) -> None:
+    """Print one JSON object per FILE: media type, digests, PDQ with quality, size, and vPDQ frames for video."""
+    from warden.hashing.item import HashOptions, hash_file
+
+    options = HashOptions(exact_pdq=exact_pdq)
+    for path in files:
+        result = hash_file(path, options).to_json()
+        if not variants:
+            result.pop("pdq_variants", None)
+        _echo_json(result)
+
+
+# ---------------------------------------------------------------- hashset
+@cli.group("hashset")
+def hashset_group() -> None:
+    """Import, inspect and export hash sets (kept encrypted in the hash-set store)."""
+
+
+def _store() -> Any:
+    from warden.hashsets.store import HashSetStore
+
+    return HashSetStore.from_settings()
+
+
+@hashset_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--name", required=True, help="Name to store the set under (letters, digits, . _ -).")
+@click.option("--format", "format_name", help="Format of FILE; detected from its bytes when omitted.")
+@click.option("--profile", help="Category profile (built-in name, name in $WARDEN_HOME/profiles, or a JSON file).")
+@click.option(
+    "--category",
+    help="Category for every entry of a list that carries none (md5sum, PDQ text): A, B, C, not_indecent, "
+    "known_good.",
+)
+def hashset_import(
+    file: Path, name: str, format_name: str | None, profile: str | None, category: str | None
+) -> None:
+    """Import FILE as hash set NAME; a malformed file is rejected whole, naming the line or record."""
+    store = _store()
+    manifest = store.import_file(file, name=name, format_name=format_name, profile=profile, category=category)
+    if store.key_created:
+        click.echo(
+            f"created the hash-set key {store.key_file}; keep it safe and outside case folders", err=True
+        )
+    click.echo(
+        f"imported {manifest['entries']} entries from {file.name} as {manifest['name']!r} "
+        f"(format {manifest['format']}, sha256 {manifest['source_sha256']})"
+    )
+
+
+@hashset_group.command("list")
+def hashset_list() -> None:
+    """List the hash sets in the store."""
+    for manifest in _store().manifests():
+        click.echo(f"{manifest['name']}\t{manifest['entries']} entries\t{manifest['format']}\t{manifest['source']}")
+
+
+@hashset_group.command("info")
+@click.argument("name")
+def hashset_info(name: str) -> None:
+    """Print what the store knows of hash set NAME (counts by category and hash kind, source checksum)."""
+    _echo_json(_store().info(name))
+
+
+@hashset_group.command("export")
+@click.argument("name")
+@click.option("--format", "format_name", default="csv", show_default=True, help="csv or vics.")
+@click.option("--profile", help="Category profile for formats with numeric categories (vics).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout).")
+def hashset_export(name: str, format_name: str, profile: str | None, output: Path | None) -> None:
+    """Write hash set NAME in clear text (treat the output as sensitive)."""
+    store = _store()
+    if output is None:
+        store.export(name, sys.stdout, format_name=format_name, profile=profile)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            store.export(name, stream, format_name=format_name, profile=profile)
+        click.echo(f"wrote {output}", err=True)
+
+
+@hashset_group.command("remove")
+@click.argument("name")
+def hashset_remove(name: str) -> None:
+    """Delete hash set NAME and its index from the store."""
+    _store().remove(name)
+    click.echo(f"removed {name}")
+
+
+@hashset_group.command("formats")
+def hashset_formats() -> None:
+    """List the hash-set formats Warden reads (and writes)."""
+    from warden.hashsets.readers import FORMATS
+
+    for fmt in FORMATS:
+        mode = "read/write" if fmt.can_write else "read"
+        click.echo(f"{fmt.name}\t{mode}\t{fmt.description}")
+
+
+@hashset_group.command("profiles")
+def hashset_profiles() -> None:
+    """List the category profiles (built-in and the user's)."""
+    from warden.hashsets.profiles import list_profiles
+
+    for profile in list_profiles():
+        click.echo(f"{profile.name}\t{profile.origin}\t{profile.description}")
+
+
+# ---------------------------------------------------------------- scan
+@cli.command("scan")
+@click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--hashset",
+    "hashsets",
+    multiple=True,
+    required=True,
+    help="Hash set to match: a name in the store, or a file (imported into the store first). Repeatable.",
+)
+@click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Case folder.")
+@click.option("--workers", type=int, default=0, show_default=True, help="Hashing processes; 0 = one per CPU core.")
+@click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (slower).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def scan_command(
+    evidence: tuple[Path, ...], hashsets: tuple[str, ...], case_dir: Path, workers: int, exact_pdq: bool, quiet: bool
+) -> None:
+    """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
+
+    Run the same command again after an interruption to resume: items already recorded are not redone.
+    """
+    from warden.progress_display import progress_for_terminal
+    from warden.scan.run import ScanOptions, run_scan
+
+    options = ScanOptions(
+        evidence=list(evidence), hashsets=list(hashsets), case_dir=case_dir, workers=workers, exact_pdq=exact_pdq
+    )
+    result = run_scan(options, _store(), progress_for_terminal(quiet))
+    summary = result.report["summary"]
+    _print_summary(summary)
+    click.echo(f"report: {result.written['json']}")
+    for name, path in sorted(result.written.items()):
+        if name != "json":
+            click.echo(f"        {path}")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    click.echo(
+        f"{summary['files_total']} files, {summary['media_total']} images or videos, "
+        f"{summary['unmatched_media']} unmatched, {summary['known_good']} known good, {summary['errors']} errors"
+    )
+    click.echo("category  stills(files/distinct)  movies(files/distinct)")
+    for name, counts in summary["by_category"].items():
+        click.echo(
+            f"{name:<9} {counts['stills_files']:>7} / {counts['stills_unique']:<12} "
+            f"{counts['movies_files']:>7} / {counts['movies_unique']}"
+        )
+
+
+# ---------------------------------------------------------------- report
+@cli.command("report")
+@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+def report_command(case_dir: Path) -> None:
+    """Write the reports of CASE_DIR again from its database (report.json, .html, .csv)."""
+    from warden.case.folder import Case
+    from warden.report.case_report import write_reports
+
+    report, written = write_reports(Case.open(case_dir))
+    _print_summary(report["summary"])
+    for path in written.values():
+        click.echo(str(path))
+
+
+# ---------------------------------------------------------------- settings
+@cli.command("settings")
+def settings_command() -> None:
+    """List every setting, its environment variable, current value and meaning."""
+    for setting in settings.SETTINGS.values():
+        click.echo(f"{setting.env_var}={setting.raw()}\n    {setting.help}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (documented in docs/errors.md)."""
+    try:
+        cli.main(args=argv, prog_name="warden", standalone_mode=False)
+    except WardenError as error:
+        click.echo(f"warden: error: {error.message}", err=True)
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("warden: interrupted; run the same command again to resume", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("warden: interrupted; run the same command again to resume", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return 2 if isinstance(error, click.UsageError) else error.exit_code
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Evidence sources: each yields the items inside one kind of evidence, with where each came from."""

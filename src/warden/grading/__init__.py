@@ -1,0 +1,1 @@
+"""Categories, grades and (later) the review queue."""

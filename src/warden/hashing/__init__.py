@@ -1,0 +1,1 @@
+"""Hashing: cryptographic digests, PDQ and vPDQ, and media sniffing by magic bytes."""

@@ -1,0 +1,1 @@
+"""Hash sets: one model, one reader module per list format, and the encrypted store."""

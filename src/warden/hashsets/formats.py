@@ -1,0 +1,204 @@
+"""The interface every hash-set file format implements, and the helpers the built-in readers share."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, TextIO
+
+from warden.errors import HashSetFormatError, UsageError
+from warden.grading.categories import Category
+from warden.hashing.kinds import HEX_LENGTH, HashKind, VideoHash, VpdqFrame
+from warden.hashsets.model import Entry
+
+if TYPE_CHECKING:
+    from warden.hashsets.profiles import CategoryProfile
+
+HEAD_BYTES = 8192
+"""How much of a file ``sniff`` sees: enough for a header line or a JSON preamble."""
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEX_OF_KIND = {kind: re.compile(f"[0-9a-fA-F]{{{length}}}") for kind, length in HEX_LENGTH.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What the import command says about a file beyond its bytes.
+
+    Attributes:
+        profile: how numeric or text categories map to Warden categories; None lets the format choose its
+            default (or refuse, when it has none).
+        default_category: the category of every entry in a list that carries no categories (md5sum, PDQ
+            text); None means uncategorised.
+    """
+
+    profile: CategoryProfile | None = None
+    default_category: Category | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """What the export command says about the file it writes.
+
+    Attributes:
+        profile: how Warden categories become the format's category numbers (VICS); None means the format's
+            default.
+    """
+
+    profile: CategoryProfile | None = None
+
+
+class HashSetFormat(ABC):
+    """One hash-set file format: how to recognise it, read it and (optionally) write it.
+
+    Readers stop at the first problem and raise :class:`warden.errors.HashSetFormatError` naming the line or
+    record, so a malformed file is rejected whole. Error messages never carry more than a short prefix of a
+    hash value: hash lists are sensitive and messages end up in logs.
+
+    Attributes:
+        name: the stable name used with ``--format`` and recorded with every imported set.
+        description: one line for ``--help`` and the docs.
+        uses_profile: the format carries categories that a :class:`CategoryProfile` translates.
+        uses_default_category: the format carries no categories, so the import may give one for all entries.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    uses_profile: ClassVar[bool] = False
+    uses_default_category: ClassVar[bool] = False
+
+    @abstractmethod
+    def sniff(self, head: bytes) -> bool:
+        """True when ``head`` (the first :data:`HEAD_BYTES` of a file, or all of a shorter one) looks like
+        this format. Content only: the file name is never consulted."""
+
+    @abstractmethod
+    def iterate(self, path: Path, options: ReadOptions) -> Iterator[Entry]:
+        """Yield the file's entries in file order.
+
+        The iterator raises on the first problem; a consumer that stores entries as they come must discard
+        them all if it does.
+
+        Raises:
+            HashSetFormatError: the file is malformed; the error names the line or record.
+        """
+
+    def read(self, path: Path, options: ReadOptions) -> list[Entry]:
+        """Every entry of the file, or an error and nothing.
+
+        Raises:
+            HashSetFormatError: the file is malformed; the error names the line or record.
+        """
+        return list(self.iterate(path, options))
+
+    def resolve_profile(self, path: Path, head: bytes, options: ReadOptions) -> CategoryProfile | None:
+        """The profile a read with ``options`` will use; formats with a default profile override this.
+
+        Raises:
+            UsageError: the format needs a profile, none was given and the file does not imply one.
+        """
+        return options.profile
+
+    @property
+    def can_write(self) -> bool:
+        """True when the format can be exported to."""
+        return type(self).write is not HashSetFormat.write
+
+    def write(self, entries: Iterable[Entry], stream: TextIO, options: WriteOptions | None = None) -> None:
+        """Write ``entries`` to the text ``stream`` in this format.
+
+        Raises:
+            UsageError: the format cannot be written, or an entry cannot be expressed in it.
+        """
+        raise UsageError(f"hash sets cannot be exported as {self.name}")
+
+
+def hex_problem(kind: HashKind, text: str) -> str:
+    """Why ``text`` is not a ``kind`` hash, without repeating more of it than a short prefix."""
+    value = text.strip()
+    expected = HEX_LENGTH[kind]
+    if len(value) != expected:
+        return f"{kind.value} must be {expected} hex digits, got {len(value)} characters ({preview(value)})"
+    return f"{kind.value} must be hex digits only, got {preview(value)}"
+
+
+def preview(value: str) -> str:
+    """The first few characters of a value, enough to find it in the file, not enough to reuse it."""
+    value = value.strip()
+    return repr(value) if len(value) <= 6 else repr(value[:6] + "…")
+
+
+def parse_hex(kind: HashKind, text: str) -> str:
+    """Lower-case hex of the right length for ``kind``.
+
+    Raises:
+        ValueError: not hex or the wrong length; the message shows only a short prefix of the value.
+    """
+    pattern = _HEX_OF_KIND[kind]
+    if pattern.fullmatch(text):  # the common case, checked first: lists are read a million lines at a time
+        return text.lower()
+    value = text.strip()
+    if value[:2] in ("0x", "0X"):
+        value = value[2:]
+    if not pattern.fullmatch(value):
+        raise ValueError(hex_problem(kind, text))
+    return value.lower()
+
+
+def parse_vpdq(text: str) -> VideoHash:
+    """Parse space-separated ``hex:quality:timestamp`` frames.
+
+    Raises:
+        ValueError: a frame is malformed or there are none; the message names the frame, not its hash.
+    """
+    frames: list[VpdqFrame] = []
+    for number, part in enumerate(text.split(), start=1):
+        try:
+            frames.append(VpdqFrame.from_text(part))
+        except ValueError:
+            raise ValueError(f"vPDQ frame {number} is not hex:quality:timestamp ({preview(part)})") from None
+    if not frames:
+        raise ValueError("a vPDQ hash needs at least one frame")
+    return tuple(frames)
+
+
+def decode_head(head: bytes) -> str:
+    """The text of a file's first bytes, for sniffing: BOM-aware, never raising on a cut character."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :].decode(encoding, errors="replace")
+    return head.decode("utf-8", errors="replace")
+
+
+def complete_lines(head: bytes, limit: int = 8) -> list[str]:
+    """Up to ``limit`` non-blank, non-comment lines of ``head`` that are certainly whole (not cut off)."""
+    text = decode_head(head)
+    if len(head) >= HEAD_BYTES and "\n" in text:
+        text = text[: text.rindex("\n")]
+    lines = [line.strip() for line in text.splitlines()]
+    return [line for line in lines if line and not line.startswith("#")][:limit]
+
+
+def text_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Number and text of each line of a UTF-8 text file (a BOM is dropped), without the line ending.
+
+    Raises:
+        HashSetFormatError: the file is not UTF-8; the error names the line.
+    """
+    with path.open("rb") as stream:
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise HashSetFormatError("the line is not UTF-8 text", f"line {number}", path.name) from None
+            yield number, line.rstrip("\r\n")

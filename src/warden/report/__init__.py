@@ -1,0 +1,1 @@
+"""Reports: the JSON contract and the writers (HTML, CSV) that render it."""

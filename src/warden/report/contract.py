@@ -1,0 +1,75 @@
+"""``report.json``, the contract: built from the case's items by a pure function, field by field as documented
+in ``docs/report-schema.md``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from warden import TOOL_NAME, __version__
+from warden.case.records import ItemRecord, MatchRecord
+from warden.report.summary import summarize
+
+SCHEMA = "warden.report/1"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseHeader:
+    """What the report says about the case itself."""
+
+    id: str
+    created: str
+    evidence: list[dict[str, Any]]
+    hashsets: list[dict[str, Any]]
+
+
+def match_json(match: MatchRecord) -> dict[str, Any]:
+    """One match in the contract's form."""
+    return {
+        "kind": match.kind.value,
+        "hashset": match.hashset,
+        "source_id": match.source_id,
+        "distance": int(match.distance) if float(match.distance).is_integer() else match.distance,
+        "variant": match.variant,
+        "hash_kind": match.hash_kind,
+        "category": match.category.value,
+    }
+
+
+def item_json(item: ItemRecord) -> dict[str, Any]:
+    """One item in the contract's form."""
+    best = item.best_match
+    category = item.category
+    return {
+        "evidence": item.evidence,
+        "path": item.path,
+        "size": item.size,
+        "md5": item.md5,
+        "sha1": item.sha1,
+        "sha256": item.sha256,
+        "media": item.media.value,
+        "format": item.format,
+        "category": category.value if category is not None and category.is_indecent else None,
+        "match": match_json(best) if best is not None else None,
+        "matches": len(item.matches),
+        "error": "; ".join(f"{e.stage}: {e.message}" for e in item.errors) or None,
+        "notes": list(item.notes),
+    }
+
+
+def build_report(header: CaseHeader, items: Sequence[ItemRecord]) -> dict[str, Any]:
+    """The whole report: same items in, same dict out (items are ordered by evidence and path)."""
+    ordered = sorted(items, key=lambda item: (item.evidence, item.path))
+    return {
+        "schema": SCHEMA,
+        "case": {
+            "id": header.id,
+            "created": header.created,
+            "evidence": header.evidence,
+            "hashsets": header.hashsets,
+            "tool": {"name": TOOL_NAME, "version": __version__},
+        },
+        "summary": summarize(ordered).to_json(),
+        "items": [item_json(item) for item in ordered],
+    }

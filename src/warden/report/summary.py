@@ -1,0 +1,102 @@
+"""The counts a prosecutor needs: per category, stills and moving images, files and distinct images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from warden.case.records import ItemRecord, Media
+from warden.grading.categories import INDECENT, Category
+
+
+@dataclass(slots=True)
+class CategoryCounts:
+    """Files and distinct images (by SHA-1) of one category, stills and moving images apart."""
+
+    stills_files: int = 0
+    stills_unique: int = 0
+    movies_files: int = 0
+    movies_unique: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        """The contract's form."""
+        return {
+            "stills_files": self.stills_files,
+            "stills_unique": self.stills_unique,
+            "movies_files": self.movies_files,
+            "movies_unique": self.movies_unique,
+        }
+
+
+@dataclass(slots=True)
+class Summary:
+    """The case's totals, as ``report.json`` carries them under ``summary``."""
+
+    files_total: int = 0
+    media_total: int = 0
+    errors: int = 0
+    known_good: int = 0
+    unmatched_media: int = 0
+    low_quality_pdq: int = 0
+    by_category: dict[str, CategoryCounts] = field(default_factory=dict)
+    matches_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        """The contract's form."""
+        return {
+            "files_total": self.files_total,
+            "media_total": self.media_total,
+            "errors": self.errors,
+            "known_good": self.known_good,
+            "unmatched_media": self.unmatched_media,
+            "low_quality_pdq": self.low_quality_pdq,
+            "by_category": {name: counts.to_json() for name, counts in self.by_category.items()},
+            "matches_by_kind": dict(sorted(self.matches_by_kind.items())),
+        }
+
+
+def summarize(items: Iterable[ItemRecord]) -> Summary:
+    """Count items as the indictment counts them.
+
+    A video is one moving image. Files count every copy; ``*_unique`` counts distinct SHA-1 within the
+    category (an item without a SHA-1, which cannot happen for a readable file, counts as its own image).
+    """
+    summary = Summary(by_category={category.value: CategoryCounts() for category in INDECENT})
+    unique: dict[tuple[str, Media], set[str]] = {}
+    for item in items:
+        summary.files_total += 1
+        if item.errors:
+            summary.errors += 1
+        is_media = item.media is not Media.OTHER
+        if is_media:
+            summary.media_total += 1
+        if any(note.startswith("pdq quality") for note in item.notes):
+            summary.low_quality_pdq += 1
+        category = item.category
+        best = item.best_match
+        if best is not None:
+            summary.matches_by_kind[best.kind.value] = summary.matches_by_kind.get(best.kind.value, 0) + 1
+        if category is None:
+            if is_media:
+                summary.unmatched_media += 1
+            continue
+        if category is Category.KNOWN_GOOD:
+            summary.known_good += 1
+            continue
+        if not category.is_indecent:
+            continue
+        # A file whose bytes Warden could not identify as media but whose digest is listed is that image:
+        # it is counted, as a still, rather than dropped from the count.
+        media = item.media if is_media else Media.STILL
+        counts = summary.by_category[category.value]
+        seen = unique.setdefault((category.value, media), set())
+        key = item.sha1 or f"{item.evidence}/{item.path}"
+        first = key not in seen
+        seen.add(key)
+        if media is Media.STILL:
+            counts.stills_files += 1
+            counts.stills_unique += int(first)
+        else:
+            counts.movies_files += 1
+            counts.movies_unique += int(first)
+    return summary

@@ -1,0 +1,99 @@
+"""Report writers, one per format, in one registry: each renders the same ``report.json`` dict to a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warden.registry import Registry
+from warden.report.html import render_html
+
+Report = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportWriter:
+    """A format: its name, the file it writes in the case folder, and the function that renders it."""
+
+    name: str
+    filename: str
+    render: Callable[[Report], bytes]
+
+    def write(self, report: Report, folder: Path) -> Path:
+        """Render ``report`` into ``folder`` atomically (a reader never sees half a report)."""
+        target = folder / self.filename
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(self.render(report))
+        partial.replace(target)
+        return target
+
+
+WRITERS: Registry[ReportWriter] = Registry("report writer")
+
+
+def render_json(report: Report) -> bytes:
+    """Stable JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
+    return (json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+CSV_COLUMNS = (
+    "evidence",
+    "path",
+    "media",
+    "format",
+    "size",
+    "md5",
+    "sha1",
+    "sha256",
+    "category",
+    "match_kind",
+    "match_hashset",
+    "match_source_id",
+    "match_distance",
+    "match_variant",
+    "error",
+)
+
+
+def render_csv(report: Report) -> bytes:
+    """One row per item, the best match flattened into columns."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in report["items"]:
+        match = item["match"] or {}
+        writer.writerow(
+            [
+                item["evidence"],
+                item["path"],
+                item["media"],
+                item["format"] or "",
+                "" if item["size"] is None else item["size"],
+                item["md5"] or "",
+                item["sha1"] or "",
+                item["sha256"] or "",
+                item["category"] or "",
+                match.get("kind", ""),
+                match.get("hashset", ""),
+                match.get("source_id") or "",
+                match.get("distance", ""),
+                match.get("variant", ""),
+                item["error"] or "",
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def render_html_bytes(report: Report) -> bytes:
+    """The HTML page as UTF-8."""
+    return render_html(report).encode("utf-8")
+
+
+WRITERS.register("json", ReportWriter("json", "report.json", render_json))
+WRITERS.register("html", ReportWriter("html", "report.html", render_html_bytes))
+WRITERS.register("csv", ReportWriter("csv", "report.csv", render_csv))

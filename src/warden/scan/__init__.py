@@ -1,0 +1,1 @@
+"""The scan: evidence sources -> hashing workers -> hash-set indexes -> case database -> reports."""

@@ -1,0 +1,147 @@
+"""A pool of hashing processes that survives its workers: a crash or a hang costs one item, recorded."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from typing import Any, Generic, TypeVar
+
+from warden.scan.worker import worker_main
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Worker(Generic[T]):
+    process: BaseProcess
+    connection: Connection
+    task: T | None = None
+    task_id: int = -1
+    started: float = 0.0
+
+
+class WorkerFailure(Exception):
+    """The worker hashing an item died or overran its time; the item gets this as its error."""
+
+
+def _context() -> BaseContext:
+    # forkserver: workers are forked from a clean process, not from a parent that holds database
+    # connections, memory-mapped indexes and a progress-bar thread.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["warden.scan.worker"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class HashingPool(Generic[T]):
+    """``workers`` hashing processes, each given one file at a time.
+
+    Args:
+        workers: how many processes.
+        options: keyword arguments of ``HashOptions`` for every worker.
+        timeout: seconds one item may take before its worker is killed.
+        memory_mb: address-space limit per worker.
+    """
+
+    def __init__(self, workers: int, options: dict[str, Any], timeout: float, memory_mb: int) -> None:
+        self._context = _context()
+        self._options = options
+        self._timeout = timeout
+        self._memory_mb = memory_mb
+        self._workers: list[_Worker[T]] = [self._spawn() for _ in range(max(1, workers))]
+        self._next_id = 0
+
+    def _spawn(self) -> _Worker[T]:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=worker_main, args=(child_end, self._options, self._memory_mb), daemon=True
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process=process, connection=parent_end)
+
+    def _replace(self, worker: _Worker[T]) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(5)
+        worker.connection.close()
+        self._workers[self._workers.index(worker)] = self._spawn()
+
+    def map(self, tasks: Iterable[tuple[T, str]]) -> Iterator[tuple[T, dict[str, Any] | WorkerFailure]]:
+        """Hash every (task, path); yields (task, result JSON or failure) as each finishes, in any order."""
+        queue = iter(tasks)
+        exhausted = False
+        while True:
+            for worker in self._workers:
+                if worker.task is None and not exhausted:
+                    try:
+                        task, path = next(queue)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    self._next_id += 1
+                    worker.task, worker.task_id, worker.started = task, self._next_id, time.monotonic()
+                    try:
+                        worker.connection.send_bytes(
+                            json.dumps({"task": worker.task_id, "path": path}).encode("utf-8")
+                        )
+                    except OSError:
+                        pass  # a worker that died idle: found below through its sentinel
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                if exhausted:
+                    return
+                continue
+            now = time.monotonic()
+            deadline = min(w.started for w in busy) + self._timeout
+            ready = set(
+                wait(
+                    [w.connection for w in busy] + [w.process.sentinel for w in busy],
+                    timeout=max(0.0, deadline - now),
+                )
+            )
+            for worker in busy:
+                task = worker.task
+                assert task is not None
+                if worker.connection in ready:
+                    try:
+                        message = json.loads(worker.connection.recv_bytes())
+                    except (EOFError, OSError):
+                        message = None
+                    if message is not None and message.get("task") == worker.task_id:
+                        worker.task = None
+                        yield task, message["result"]
+                        continue
+                if worker.process.sentinel in ready or worker.connection in ready:
+                    worker.process.join(1)
+                    code = worker.process.exitcode
+                    worker.task = None
+                    self._replace(worker)
+                    yield task, WorkerFailure(f"the hashing process died (exit code {code}) on this item")
+                elif time.monotonic() - worker.started > self._timeout:
+                    worker.task = None
+                    self._replace(worker)
+                    yield task, WorkerFailure(f"hashing took longer than {self._timeout:g} s and was stopped")
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self._workers:
+            worker.connection.close()
+        for worker in self._workers:
+            worker.process.join(2)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(2)
+
+    def __enter__(self) -> HashingPool[T]:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

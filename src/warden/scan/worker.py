@@ -1,0 +1,55 @@
+"""The hashing process: receives file paths, returns their hashes; one item in flight at a time.
+
+Messages are JSON bytes both ways (nothing is unpickled). The process limits its own address space so a
+decompression bomb or a hostile video fails inside it, as an item error, instead of exhausting the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from warden.hashing.item import HashOptions, hash_file
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's address space (0 leaves it alone)."""
+    if megabytes <= 0:
+        return
+    limit = megabytes * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def hash_one(path: str, options: HashOptions) -> dict[str, Any]:
+    """Hash one file; every failure comes back as data."""
+    try:
+        return hash_file(Path(path), options).to_json()
+    except MemoryError:
+        return {"errors": [{"stage": "hash", "message": "out of memory (worker memory limit reached)"}]}
+    except Exception as exc:  # noqa: BLE001 - a hasher bug must cost one item, not the scan
+        return {"errors": [{"stage": "hash", "message": f"{type(exc).__name__}: {exc}"}]}
+
+
+def worker_main(connection: Connection, options: dict[str, Any], memory_mb: int) -> None:
+    """Serve hashing requests until the parent closes the pipe."""
+    # The parent decides about Ctrl-C; a worker dying on it would be recorded as a failed item.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_memory(memory_mb)
+    hash_options = HashOptions(**options)
+    while True:
+        try:
+            request = json.loads(connection.recv_bytes())
+        except (EOFError, OSError):
+            return
+        result = hash_one(request["path"], hash_options)
+        try:
+            connection.send_bytes(json.dumps({"task": request["task"], "result": result}).encode("utf-8"))
+        except (BrokenPipeError, OSError):
+            return

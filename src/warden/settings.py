@@ -1,0 +1,133 @@
+"""Every setting Warden reads, declared once with its default and help text.
+
+A setting comes from, in order: a command-line option where one exists, the environment variable
+``WARDEN_<NAME>`` (upper case), then the default. ``docs/settings.md`` lists them all; a test fails when one
+is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: its name, default (as text) and what it does."""
+
+    name: str
+    default: str
+    help: str
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable that overrides the default."""
+        return f"WARDEN_{self.name.upper()}"
+
+    def raw(self) -> str:
+        """The setting's text: from the environment if set there, else the default."""
+        return os.environ.get(self.env_var, self.default)
+
+
+SETTINGS: dict[str, Setting] = {}
+
+
+def _declare(name: str, default: str, help_text: str) -> Setting:
+    setting = Setting(name, default, help_text)
+    if name in SETTINGS:
+        raise ValueError(f"setting {name!r} declared twice")
+    SETTINGS[name] = setting
+    return setting
+
+
+HOME = _declare(
+    "home",
+    "~/.local/share/warden",
+    "Folder of the hash-set store (encrypted hash sets and their indexes). Never inside a case folder.",
+)
+KEY_FILE = _declare(
+    "key_file",
+    "~/.config/warden/hashsets.key",
+    "File holding the 32-byte key that encrypts hash sets at rest; created (mode 0600) on first import. "
+    "Keep it off the case folder and back it up: without it the store cannot be read.",
+)
+WORKERS = _declare(
+    "workers",
+    "0",
+    "Hashing processes for a scan; 0 means one per CPU core.",
+)
+ITEM_TIMEOUT = _declare(
+    "item_timeout",
+    "300",
+    "Seconds one item may take to hash before its worker is stopped and the item recorded as an error.",
+)
+WORKER_MEMORY_MB = _declare(
+    "worker_memory_mb",
+    "4096",
+    "Address-space limit of each hashing process, in MiB; an item that needs more is recorded as an error.",
+)
+MAX_IMAGE_PIXELS = _declare(
+    "max_image_pixels",
+    "250000000",
+    "Images declaring more pixels than this are not decoded (decompression-bomb guard) and are recorded as "
+    "errors.",
+)
+MAX_IMAGE_BYTES = _declare(
+    "max_image_bytes",
+    "536870912",
+    "Images larger than this many bytes get their digests but are not decoded for PDQ; recorded as errors.",
+)
+PDQ_THRESHOLD = _declare(
+    "pdq_threshold",
+    "31",
+    "Largest PDQ Hamming distance that counts as a match (Meta's recommendation is 31).",
+)
+PDQ_MIN_QUALITY = _declare(
+    "pdq_min_quality",
+    "50",
+    "PDQ hashes of lower quality never match perceptually (recorded as such).",
+)
+VPDQ_SECONDS_PER_HASH = _declare(
+    "vpdq_seconds_per_hash",
+    "1",
+    "Seconds between hashed video frames for vPDQ (the reference default is 1).",
+)
+VPDQ_MATCH_PERCENT = _declare(
+    "vpdq_match_percent",
+    "80",
+    "Percentage of distinct frames that must match, in both directions, for two videos to match.",
+)
+MAX_DEPTH = _declare(
+    "max_depth",
+    "64",
+    "Deepest folder level a scan descends; deeper folders are recorded as errors.",
+)
+BATCH_SIZE = _declare(
+    "batch_size",
+    "64",
+    "Items written to the case database per transaction; a killed scan redoes at most this many per worker.",
+)
+
+
+def get_str(setting: Setting) -> str:
+    """The setting's text value."""
+    return setting.raw()
+
+
+def get_int(setting: Setting) -> int:
+    """The setting as an integer.
+
+    Raises:
+        ValueError: the environment gives something that is not an integer; the message names the variable.
+    """
+    raw = setting.raw()
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{setting.env_var} must be a whole number, got {raw!r}") from None
+
+
+def get_path(setting: Setting) -> Path:
+    """The setting as a path with ``~`` expanded."""
+    return Path(setting.raw()).expanduser()
