@@ -4,13 +4,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-case
-DEBIAN_PACKAGES := pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg
+DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg
 
 .PHONY: install system-deps demo test lint types unit bench clean
 
-# FFmpeg's development libraries are what vpdq builds against; install them only when missing.
+# A C compiler builds Warden's PDQ index search and pdqhash; FFmpeg's development libraries are what vpdq
+# builds against. Installed only when missing.
 system-deps:
-	@if ! pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null || ! command -v ffmpeg >/dev/null; then \
+	@if ! command -v gcc >/dev/null || ! pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null \
+	    || ! command -v ffmpeg >/dev/null; then \
 	  echo "Installing Debian packages: $(DEBIAN_PACKAGES)"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES); \
@@ -45,4 +47,4 @@ bench: install
 	$(BIN)/warden bench
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info
+	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info src/warden/index/*.so

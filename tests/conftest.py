@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point WARDEN_HOME and WARDEN_KEY_FILE at a fresh temporary folder so no test touches the user's store."""
+    """Point WARDEN_HOME and WARDEN_KEY_FILE at a fresh temporary folder: no test touches the user's store."""
     root = tmp_path_factory.mktemp("warden-home")
     monkeypatch.setenv("WARDEN_HOME", str(root / "store"))
     monkeypatch.setenv("WARDEN_KEY_FILE", str(root / "keys" / "hashsets.key"))

@@ -10,7 +10,7 @@ MEDIA = Path(__file__).resolve().parent.parent.parent / "shared" / "media"
 
 
 def media(*parts: str) -> Path:
-    """Path to a file or folder under ``../shared/media``; skips the test if the folder is not beside the repo."""
+    """Path to a file or folder under ``../shared/media``; skips the test if it is not beside the repo."""
     if not MEDIA.is_dir():
         pytest.skip(f"benign shared media not found at {MEDIA}")
     path = MEDIA.joinpath(*parts)

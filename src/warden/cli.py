@@ -36,10 +36,12 @@ def cli() -> None:
 # ---------------------------------------------------------------- hash
 @cli.command("hash")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (the reference way, slower).")
+@click.option(
+    "--exact-pdq", is_flag=True, help="Decode images in full before PDQ (the reference way, slower)."
+)
 @click.option("--variants", is_flag=True, help="Also print the PDQ of every rotation/flip and trimmed form.")
 def hash_command(files: tuple[Path, ...], exact_pdq: bool, variants: bool) -> None:
-    """Print one JSON object per FILE: media type, digests, PDQ with quality, size, and vPDQ frames for video."""
+    """Print one JSON object per FILE: media type, digests, PDQ and quality, size; vPDQ frames for video."""
     from warden.hashing.item import HashOptions, hash_file
 
     options = HashOptions(exact_pdq=exact_pdq)
@@ -66,7 +68,9 @@ def _store() -> Any:
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--name", required=True, help="Name to store the set under (letters, digits, . _ -).")
 @click.option("--format", "format_name", help="Format of FILE; detected from its bytes when omitted.")
-@click.option("--profile", help="Category profile (built-in name, name in $WARDEN_HOME/profiles, or a JSON file).")
+@click.option(
+    "--profile", help="Category profile (built-in name, name in $WARDEN_HOME/profiles, or a JSON file)."
+)
 @click.option(
     "--category",
     help="Category for every entry of a list that carries none (md5sum, PDQ text): A, B, C, not_indecent, "
@@ -92,7 +96,9 @@ def hashset_import(
 def hashset_list() -> None:
     """List the hash sets in the store."""
     for manifest in _store().manifests():
-        click.echo(f"{manifest['name']}\t{manifest['entries']} entries\t{manifest['format']}\t{manifest['source']}")
+        click.echo(
+            f"{manifest['name']}\t{manifest['entries']} entries\t{manifest['format']}\t{manifest['source']}"
+        )
 
 
 @hashset_group.command("info")
@@ -106,7 +112,9 @@ def hashset_info(name: str) -> None:
 @click.argument("name")
 @click.option("--format", "format_name", default="csv", show_default=True, help="csv or vics.")
 @click.option("--profile", help="Category profile for formats with numeric categories (vics).")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
+)
 def hashset_export(name: str, format_name: str, profile: str | None, output: Path | None) -> None:
     """Write hash set NAME in clear text (treat the output as sensitive)."""
     store = _store()
@@ -155,12 +163,21 @@ def hashset_profiles() -> None:
     required=True,
     help="Hash set to match: a name in the store, or a file (imported into the store first). Repeatable.",
 )
-@click.option("--case", "case_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Case folder.")
-@click.option("--workers", type=int, default=0, show_default=True, help="Hashing processes; 0 = one per CPU core.")
+@click.option(
+    "--case", "case_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Case folder."
+)
+@click.option(
+    "--workers", type=int, default=0, show_default=True, help="Hashing processes; 0 = one per CPU core."
+)
 @click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (slower).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def scan_command(
-    evidence: tuple[Path, ...], hashsets: tuple[str, ...], case_dir: Path, workers: int, exact_pdq: bool, quiet: bool
+    evidence: tuple[Path, ...],
+    hashsets: tuple[str, ...],
+    case_dir: Path,
+    workers: int,
+    exact_pdq: bool,
+    quiet: bool,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
@@ -170,7 +187,11 @@ def scan_command(
     from warden.scan.run import ScanOptions, run_scan
 
     options = ScanOptions(
-        evidence=list(evidence), hashsets=list(hashsets), case_dir=case_dir, workers=workers, exact_pdq=exact_pdq
+        evidence=list(evidence),
+        hashsets=list(hashsets),
+        case_dir=case_dir,
+        workers=workers,
+        exact_pdq=exact_pdq,
     )
     result = run_scan(options, _store(), progress_for_terminal(quiet))
     summary = result.report["summary"]
@@ -184,7 +205,8 @@ def scan_command(
 def _print_summary(summary: dict[str, Any]) -> None:
     click.echo(
         f"{summary['files_total']} files, {summary['media_total']} images or videos, "
-        f"{summary['unmatched_media']} unmatched, {summary['known_good']} known good, {summary['errors']} errors"
+        f"{summary['unmatched_media']} unmatched, {summary['known_good']} known good, "
+        f"{summary['errors']} errors"
     )
     click.echo("category  stills(files/distinct)  movies(files/distinct)")
     for name, counts in summary["by_category"].items():

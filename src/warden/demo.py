@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from warden.grading.categories import Category
 
@@ -26,19 +26,26 @@ Edit = Callable[[Image.Image], Image.Image]
 
 
 def _caption(image: Image.Image) -> Image.Image:
+    """Meme-style text written over the picture, as captioned copies usually are."""
     out = image.convert("RGB")
     draw = ImageDraw.Draw(out)
     width, height = out.size
-    band = max(10, height // 12)
-    draw.rectangle((0, height - band, width, height), fill=(255, 255, 255))
-    draw.text((4, height - band + 1), "shared on holiday :)", fill=(0, 0, 0))
+    font = ImageFont.load_default(size=max(10, height // 14))
+    draw.text(
+        (width // 20, height - height // 6),
+        "shared on holiday :)",
+        fill=(255, 255, 255),
+        font=font,
+        stroke_width=max(1, height // 150),
+        stroke_fill=(0, 0, 0),
+    )
     return out
 
 
 def _border(colour: tuple[int, int, int], sides: tuple[float, float, float, float]) -> Edit:
     def edit(image: Image.Image) -> Image.Image:
         width, height = image.size
-        left, top, right, bottom = (int(round(f * (width if i % 2 == 0 else height))) for i, f in enumerate(sides))
+        left, top, right, bottom = (round(f * (width if i % 2 == 0 else height)) for i, f in enumerate(sides))
         return ImageOps.expand(image.convert("RGB"), border=(left, top, right, bottom), fill=colour)
 
     return edit
@@ -47,7 +54,11 @@ def _border(colour: tuple[int, int, int], sides: tuple[float, float, float, floa
 EDITS: dict[str, tuple[Edit, str, dict[str, int]]] = {
     # name: (edit, file format, save options)
     "recompressed": (lambda im: im.convert("RGB"), "JPEG", {"quality": 45}),
-    "resized": (lambda im: im.resize((max(64, im.width // 2), max(64, im.height // 2))), "JPEG", {"quality": 90}),
+    "resized": (
+        lambda im: im.resize((max(64, im.width // 2), max(64, im.height // 2))),
+        "JPEG",
+        {"quality": 90},
+    ),
     "greyscale": (lambda im: im.convert("L"), "JPEG", {"quality": 90}),
     "captioned": (_caption, "JPEG", {"quality": 90}),
     "png": (lambda im: im, "PNG", {}),
@@ -59,7 +70,9 @@ EDITS: dict[str, tuple[Edit, str, dict[str, int]]] = {
     "bordered": (_border((0, 0, 0), (0.08, 0.08, 0.08, 0.08)), "JPEG", {"quality": 90}),
     "letterboxed": (_border((0, 0, 0), (0.0, 0.15, 0.0, 0.15)), "JPEG", {"quality": 90}),
     "white-frame-mirrored": (
-        lambda im: _border((255, 255, 255), (0.05, 0.1, 0.05, 0.1))(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+        lambda im: _border((255, 255, 255), (0.05, 0.1, 0.05, 0.1))(
+            im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        ),
         "JPEG",
         {"quality": 90},
     ),
@@ -67,7 +80,13 @@ EDITS: dict[str, tuple[Edit, str, dict[str, int]]] = {
 
 _EXTENSION = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 
-FOLDERS = ("DCIM/Camera", "Downloads", "Pictures/2024/holiday", "Users/guest/AppData/Local/Temp", "WhatsApp/Media")
+FOLDERS = (
+    "DCIM/Camera",
+    "Downloads",
+    "Pictures/2024/holiday",
+    "Users/guest/AppData/Local/Temp",
+    "WhatsApp/Media",
+)
 
 # Videos in the shared media come in families of edited variants; the first of each pair is listed.
 VIDEO_PAIRS = (("chair-orig-22-sd-bar.mp4", "chair-22-sd-grey-bar.mp4"),)
@@ -83,6 +102,8 @@ class DemoCase:
         expected: path (relative to ``evidence``) -> expected category value, ``None`` for unmatched
             media and other files, or ``"error"`` for a broken file.
         media_kind: path -> ``still``, ``movie`` or ``other``.
+        sha1: path -> SHA-1 of the file.
+        origin: path -> how the file was made (``<edit> of <photo>``), for a reader checking a result.
     """
 
     evidence: Path
@@ -90,6 +111,7 @@ class DemoCase:
     expected: dict[str, str | None] = field(default_factory=dict)
     media_kind: dict[str, str] = field(default_factory=dict)
     sha1: dict[str, str] = field(default_factory=dict)
+    origin: dict[str, str] = field(default_factory=dict)
 
     def expected_counts(self) -> dict[str, dict[str, int]]:
         """Files and distinct SHA-1 per category, stills and movies apart, as the report must give them."""
@@ -144,11 +166,12 @@ def build_demo(
         folder.mkdir(parents=True, exist_ok=True)
         return folder / name
 
-    def remember(path: Path, category: str | None, kind: str) -> None:
+    def remember(path: Path, category: str | None, kind: str, how: str = "") -> None:
         rel = path.relative_to(evidence).as_posix()
         demo.expected[rel] = category
         demo.media_kind[rel] = kind
         demo.sha1[rel] = _sha1(path)
+        demo.origin[rel] = how
 
     for index, photo in enumerate(listed_photos):
         category = categories[index % 3]
@@ -169,11 +192,11 @@ def build_demo(
                     edited = edit(image.convert("RGB"))
                 target = place(stem + _EXTENSION[fmt])
                 edited.save(target, fmt, **save)
-            remember(target, category, "still")
+            remember(target, category, "still", f"{how} of {photo.name}")
     for photo in unrelated_photos:
         target = place(f"DSC{rng.randint(10000, 99999)}.jpg")
         shutil.copyfile(photo, target)
-        remember(target, None, "still")
+        remember(target, None, "still", f"unrelated {photo.name}")
     for index, (listed_video, variant) in enumerate(VIDEO_PAIRS):
         source = media / "videos" / listed_video
         category = categories[(index + 1) % 3]
@@ -182,7 +205,7 @@ def build_demo(
             target = evidence / "Videos" / name.replace(".mp4", ".mp4")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media / "videos" / name, target)
-            remember(target, category, "movie")
+            remember(target, category, "movie", f"copy of {name}")
     _broken_files(evidence / "Downloads", listed_photos[0], rng, remember)
     _write_hashset(demo.hashset, rows)
     return demo
@@ -206,14 +229,14 @@ def _row(hashes: dict[str, object], category: str, source_id: str) -> dict[str, 
 def _write_hashset(path: Path, rows: list[dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.DictWriter(stream, fieldnames=["md5", "sha1", "sha256", "pdq", "category", "source_id", "vpdq"])
+        writer = csv.DictWriter(
+            stream, fieldnames=["md5", "sha1", "sha256", "pdq", "category", "source_id", "vpdq"]
+        )
         writer.writeheader()
         writer.writerows(rows)
 
 
-def _broken_files(
-    folder: Path, photo: Path, rng: random.Random, remember: Callable[[Path, str | None, str], None]
-) -> None:
+def _broken_files(folder: Path, photo: Path, rng: random.Random, remember: Callable[..., None]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     data = photo.read_bytes()
     truncated = folder / "truncated_download.jpg"

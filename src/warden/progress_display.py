@@ -1,4 +1,4 @@
-"""The scan's progress bar on a terminal (files/s and time left); nothing at all when output is not a terminal."""
+"""The scan's progress bar on a terminal (files/s, time left); nothing when output is not a terminal."""
 
 from __future__ import annotations
 

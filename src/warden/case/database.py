@@ -81,9 +81,7 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-            connection.execute(
-                schema.case_meta.delete().where(schema.case_meta.c.key == "format_version")
-            )
+            connection.execute(schema.case_meta.delete().where(schema.case_meta.c.key == "format_version"))
             connection.execute(
                 schema.case_meta.insert().values(key="format_version", value=str(schema.FORMAT_VERSION))
             )

@@ -105,9 +105,7 @@ class Case:
                 )
                 audit.append(connection, operator_name(), "case.create", {"tool_version": __version__})
             elif before != after:
-                audit.append(
-                    connection, operator_name(), "case.upgrade", {"from": before, "to": after}
-                )
+                audit.append(connection, operator_name(), "case.upgrade", {"from": before, "to": after})
         return cls(path, engine)
 
     @property
@@ -130,7 +128,8 @@ class Case:
         with self.engine.connect() as connection:
             rows = connection.execute(select(schema.evidence).order_by(schema.evidence.c.id)).mappings()
             return [
-                EvidenceRecord(r["id"], r["label"], r["path"], r["kind"], r["size"], r["sha256"]) for r in rows
+                EvidenceRecord(r["id"], r["label"], r["path"], r["kind"], r["size"], r["sha256"])
+                for r in rows
             ]
 
     def add_evidence(self, label: str, path: str, kind: str, size: int | None, sha256: str | None) -> int:

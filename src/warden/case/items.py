@@ -114,7 +114,9 @@ def load_items(engine: Engine) -> list[ItemRecord]:
                 )
             )
         errors: dict[int, list[ItemError]] = defaultdict(list)
-        for row in connection.execute(select(schema.item_errors).order_by(schema.item_errors.c.id)).mappings():
+        for row in connection.execute(
+            select(schema.item_errors).order_by(schema.item_errors.c.id)
+        ).mappings():
             errors[row["item_id"]].append(ItemError(row["stage"], row["message"]))
         records = []
         for row in connection.execute(select(schema.items)).mappings():

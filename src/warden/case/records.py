@@ -1,14 +1,14 @@
-"""What a case records about each item of evidence: pure data, shared by the scan, the database and reports."""
+"""What a case records about each item of evidence: pure data shared by scan, database, reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from warden.grading.categories import Category, most_serious
 
 
-class MatchKind(str, Enum):
+class MatchKind(StrEnum):
     """How an item matched a hash-set entry: reports must say which kind each match is."""
 
     EXACT = "exact"
@@ -16,7 +16,7 @@ class MatchKind(str, Enum):
     VPDQ = "vpdq"
 
 
-class Media(str, Enum):
+class Media(StrEnum):
     """What an item is for counting: stills and moving images are counted separately."""
 
     STILL = "still"
@@ -65,7 +65,7 @@ class MatchRecord:
 
 @dataclass(frozen=True, slots=True)
 class ItemError:
-    """A per-item failure: the stage it happened in (read, sniff, pdq, vpdq, evidence...) and what happened."""
+    """A per-item failure: the stage it happened in (read, decode, vpdq, evidence...) and what happened."""
 
     stage: str
     message: str

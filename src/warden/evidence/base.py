@@ -47,4 +47,3 @@ class EvidenceSource(Protocol):
 
 
 SOURCES: Registry[EvidenceSource] = Registry("evidence source")
-

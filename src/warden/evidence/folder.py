@@ -39,7 +39,9 @@ def _ref(path: str, fs_path: str, st: os.stat_result) -> ItemRef:
         except OSError as exc:
             target = f"<unreadable: {exc.strerror}>"
         # Following links could leave the evidence (and read the examiner's own disk) or loop forever.
-        return ItemRef(path, None, size=st.st_size, problem=f"symbolic link to {target!r}, not followed", **times)
+        return ItemRef(
+            path, None, size=st.st_size, problem=f"symbolic link to {target!r}, not followed", **times
+        )
     kind = _SPECIAL.get(mode, "not a regular file")
     return ItemRef(path, None, size=None, problem=f"{kind}, not read", **times)
 

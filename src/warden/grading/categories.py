@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What a hash-set entry or an examiner says an image is.
 
     ``A``, ``B`` and ``C`` are the categories of the Sentencing Council guideline (in force 1 April 2014).

@@ -45,7 +45,8 @@ def check_name(name: str) -> str:
     """A valid set name, or a UsageError saying what names may be."""
     if not _NAME.fullmatch(name):
         raise UsageError(
-            f"hash-set name {name!r} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            f"hash-set name {name!r} must be 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
         )
     return name
 
@@ -222,7 +223,9 @@ class HashSetStore:
             default_category = Category.parse(category) if category else None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        options = ReadOptions(profile=load_profile(profile) if profile else None, default_category=default_category)
+        options = ReadOptions(
+            profile=load_profile(profile) if profile else None, default_category=default_category
+        )
         hashset = read_hashset(path, name, format_name, options)
         return self.add(hashset)
 
@@ -350,7 +353,9 @@ class HashSetStore:
         self.import_file(path, name=name)
         return name
 
-    def export(self, name: str, stream: TextIO, *, format_name: str = "csv", profile: str | None = None) -> None:
+    def export(
+        self, name: str, stream: TextIO, *, format_name: str = "csv", profile: str | None = None
+    ) -> None:
         """Write set ``name`` to ``stream`` in clear text."""
         hashset = self.load(name)
         options = WriteOptions(profile=load_profile(profile) if profile else None)

@@ -1,4 +1,4 @@
-"""``report.html``: the same counts and item table as ``report.json``, readable in a browser, with no image in it."""
+"""``report.html``: the same counts and item table as ``report.json``, for a browser, with no image in it."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def render_html(report: dict[str, Any]) -> str:
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Warden report {escape(case['id'])}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>Warden report</h1><p>Case <code>{escape(case['id'])}</code>, created {escape(case['created'])}; "
+        f"<h1>Warden report</h1><p>Case <code>{escape(case['id'])}</code>, "
+        f"created {escape(case['created'])}; "
         f"{escape(case['tool']['name'])} {escape(case['tool']['version'])}. Schema {escape(report['schema'])}.</p>",
         "<h2>Counts by category</h2>",
         "<table><tr><th>Category</th><th>Still images (files)</th><th>Still images (distinct)</th>"
@@ -51,12 +52,20 @@ def render_html(report: dict[str, Any]) -> str:
     parts.append("</table><h2>Evidence</h2><table><tr><th>Label</th><th>Path</th><th>SHA-256</th></tr>")
     for evidence in case["evidence"]:
         parts.append(
-            "<tr>" + _cell(evidence["label"]) + _cell(evidence["path"]) + _cell(evidence.get("sha256")) + "</tr>"
+            "<tr>"
+            + _cell(evidence["label"])
+            + _cell(evidence["path"])
+            + _cell(evidence.get("sha256"))
+            + "</tr>"
         )
     parts.append("</table><h2>Hash sets</h2><table><tr><th>Name</th><th>Entries</th><th>SHA-256</th></tr>")
     for hashset in case["hashsets"]:
         parts.append(
-            "<tr>" + _cell(hashset["name"]) + _cell(hashset["entries"], True) + _cell(hashset["sha256"]) + "</tr>"
+            "<tr>"
+            + _cell(hashset["name"])
+            + _cell(hashset["entries"], True)
+            + _cell(hashset["sha256"])
+            + "</tr>"
         )
     parts.append(
         "</table><h2>Items</h2><table><tr><th>Evidence</th><th>Path</th><th>Media</th><th>Category</th>"
@@ -82,7 +91,8 @@ def render_html(report: dict[str, Any]) -> str:
             + "</tr>"
         )
     parts.append(
-        "</table><p>A perceptual match (pdq, vpdq) is a lead to be confirmed; an exact match is a copy of the "
-        "listed file. See the tool's docs/limits.md for what perceptual matching can miss.</p></body></html>\n"
+        "</table><p>A perceptual match (pdq, vpdq) is a lead to be confirmed; an exact match is a copy of "
+        "the listed file. See the tool's docs/limits.md for what perceptual matching can miss.</p>"
+        "</body></html>\n"
     )
     return "\n".join(parts)

@@ -32,7 +32,7 @@ class MatchableSet(Protocol):
 class VideoComparer(Protocol):
     """The reference vPDQ rule: returns (query %, compared %) of matching distinct frames."""
 
-    def __call__(self, query: VideoHash, target: VideoHash) -> tuple[float, float]: ...
+    def __call__(self, query: VideoHash, listed: VideoHash) -> tuple[float, float]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,9 @@ def match_item(
         for row, kind in sorted(exact_rows.items()):
             entry = hashset.entry(row)
             found.append(
-                MatchRecord(hashset.name, MatchKind.EXACT, kind.value, 0, "original", entry.source_id, entry.category)
+                MatchRecord(
+                    hashset.name, MatchKind.EXACT, kind.value, 0, "original", entry.source_id, entry.category
+                )
             )
         if hashes.pdq_variants:
             nearest: dict[int, tuple[int, int, str]] = {}

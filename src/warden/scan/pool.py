@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
-from warden.scan.worker import worker_main
+from warden.scan.worker import Hasher, hash_one, worker_main
 
 T = TypeVar("T")
 
@@ -30,11 +31,11 @@ class WorkerFailure(Exception):
     """The worker hashing an item died or overran its time; the item gets this as its error."""
 
 
-def _context() -> BaseContext:
+def _context() -> ForkServerContext | SpawnContext:
     # forkserver: workers are forked from a clean process, not from a parent that holds database
     # connections, memory-mapped indexes and a progress-bar thread.
     if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
+        context: ForkServerContext = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["warden.scan.worker"])
         return context
     return multiprocessing.get_context("spawn")
@@ -48,9 +49,18 @@ class HashingPool(Generic[T]):
         options: keyword arguments of ``HashOptions`` for every worker.
         timeout: seconds one item may take before its worker is killed.
         memory_mb: address-space limit per worker.
+        hasher: the function each worker runs per file (a module-level function).
     """
 
-    def __init__(self, workers: int, options: dict[str, Any], timeout: float, memory_mb: int) -> None:
+    def __init__(
+        self,
+        workers: int,
+        options: dict[str, Any],
+        timeout: float,
+        memory_mb: int,
+        hasher: Hasher = hash_one,
+    ) -> None:
+        self._hasher = hasher
         self._context = _context()
         self._options = options
         self._timeout = timeout
@@ -61,7 +71,7 @@ class HashingPool(Generic[T]):
     def _spawn(self) -> _Worker[T]:
         parent_end, child_end = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=worker_main, args=(child_end, self._options, self._memory_mb), daemon=True
+            target=worker_main, args=(child_end, self._options, self._memory_mb, self._hasher), daemon=True
         )
         process.start()
         child_end.close()
@@ -82,18 +92,17 @@ class HashingPool(Generic[T]):
             for worker in self._workers:
                 if worker.task is None and not exhausted:
                     try:
-                        task, path = next(queue)
+                        new_task, path = next(queue)
                     except StopIteration:
                         exhausted = True
                         break
                     self._next_id += 1
-                    worker.task, worker.task_id, worker.started = task, self._next_id, time.monotonic()
-                    try:
+                    worker.task, worker.task_id, worker.started = new_task, self._next_id, time.monotonic()
+                    # A worker that died idle cannot take the task: found below through its sentinel.
+                    with contextlib.suppress(OSError):
                         worker.connection.send_bytes(
                             json.dumps({"task": worker.task_id, "path": path}).encode("utf-8")
                         )
-                    except OSError:
-                        pass  # a worker that died idle: found below through its sentinel
             busy = [w for w in self._workers if w.task is not None]
             if not busy:
                 if exhausted:

@@ -141,9 +141,7 @@ def _listing(
     return pending, total
 
 
-def run_scan(
-    options: ScanOptions, store: HashSetStore, progress: Progress | None = None
-) -> ScanResult:
+def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | None = None) -> ScanResult:
     """Scan the evidence into the case and write its reports; safe to run again to resume.
 
     Raises:

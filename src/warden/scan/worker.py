@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import resource
 import signal
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -27,28 +28,39 @@ def limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def hash_one(path: str, options: HashOptions) -> dict[str, Any]:
-    """Hash one file; every failure comes back as data."""
+Hasher = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def hash_one(path: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Hash one file with ``HashOptions(**options)``; every failure comes back as data."""
     try:
-        return hash_file(Path(path), options).to_json()
+        return hash_file(Path(path), HashOptions(**options)).to_json()
     except MemoryError:
         return {"errors": [{"stage": "hash", "message": "out of memory (worker memory limit reached)"}]}
-    except Exception as exc:  # noqa: BLE001 - a hasher bug must cost one item, not the scan
+    except Exception as exc:
         return {"errors": [{"stage": "hash", "message": f"{type(exc).__name__}: {exc}"}]}
 
 
-def worker_main(connection: Connection, options: dict[str, Any], memory_mb: int) -> None:
-    """Serve hashing requests until the parent closes the pipe."""
+def worker_main(
+    connection: Connection, options: dict[str, Any], memory_mb: int, hasher: Hasher = hash_one
+) -> None:
+    """Serve hashing requests until the parent closes the pipe.
+
+    Args:
+        connection: the pipe to the parent.
+        options: keyword arguments for the hasher.
+        memory_mb: address-space limit of this process.
+        hasher: what to run per file (tests put a misbehaving one here).
+    """
     # The parent decides about Ctrl-C; a worker dying on it would be recorded as a failed item.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_memory(memory_mb)
-    hash_options = HashOptions(**options)
     while True:
         try:
             request = json.loads(connection.recv_bytes())
         except (EOFError, OSError):
             return
-        result = hash_one(request["path"], hash_options)
+        result = hasher(request["path"], options)
         try:
             connection.send_bytes(json.dumps({"task": request["task"], "result": result}).encode("utf-8"))
         except (BrokenPipeError, OSError):

@@ -113,5 +113,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop everything (a case is never downgraded in practice; here for completeness)."""
-    for table in ("audit_log", "item_errors", "matches", "items", "scans", "hashsets", "evidence", "case_meta"):
+    for table in (
+        "audit_log",
+        "item_errors",
+        "matches",
+        "items",
+        "scans",
+        "hashsets",
+        "evidence",
+        "case_meta",
+    ):
         op.drop_table(table)

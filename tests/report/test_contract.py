@@ -1,0 +1,78 @@
+"""report.json keeps its contract: documented fields, stable order, same bytes for the same case."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from warden.case.records import ItemRecord, MatchKind, MatchRecord, Media
+from warden.grading.categories import Category
+from warden.report.contract import SCHEMA, CaseHeader, build_report
+from warden.report.writers import WRITERS
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "report-schema.md"
+
+
+def sample() -> dict[str, object]:
+    matched = ItemRecord(evidence="ex1", path="b/x.jpg", media=Media.STILL, md5="m", sha1="s")
+    matched.matches = [
+        MatchRecord("set2", MatchKind.PDQ, "pdq", 12, "flip_x", "9", Category.C),
+        MatchRecord("set1", MatchKind.EXACT, "md5", 0, "original", "7", Category.A),
+    ]
+    items = [ItemRecord(evidence="ex1", path="a/y.jpg", media=Media.STILL), matched]
+    header = CaseHeader(
+        "case-1",
+        "2026-11-28T00:00:00Z",
+        [{"label": "ex1", "path": "/ev", "kind": "folder", "size": None, "sha256": None}],
+        [{"name": "set1", "entries": 2, "sha256": "ab", "format": "csv", "profile": None, "source": "s.csv"}],
+    )
+    return build_report(header, items)
+
+
+def test_the_report_carries_the_contract_fields() -> None:
+    report = sample()
+    assert report["schema"] == SCHEMA == "warden.report/1"
+    assert set(report) == {"schema", "case", "summary", "items"}
+    case = report["case"]
+    assert isinstance(case, dict)
+    assert {"id", "created", "evidence", "hashsets", "tool"} <= set(case)
+    items = report["items"]
+    assert isinstance(items, list)
+    assert [i["path"] for i in items] == ["a/y.jpg", "b/x.jpg"]
+    best = items[1]
+    assert best["category"] == "A"
+    assert best["match"]["kind"] == "exact" and best["match"]["hashset"] == "set1"
+    assert best["matches"] == 2
+    for item in items:
+        assert {"path", "md5", "sha1", "media", "category", "match", "error"} <= set(item)
+
+
+def test_the_same_case_gives_the_same_bytes() -> None:
+    render = WRITERS.get("json").render
+    assert render(sample()) == render(sample())
+
+
+def test_every_report_field_is_documented() -> None:
+    text = DOCS.read_text()
+    documented = set(re.findall(r"`([a-z_0-9]+)`", text))
+    report = sample()
+    fields: set[str] = set(report)
+    fields |= (
+        set(report["case"])
+        | set(report["summary"])
+        | set(report["items"][1])
+        | set(report["items"][1]["match"])
+    )
+    fields |= set(report["summary"]["by_category"]["A"])
+    assert fields - documented == set()
+
+
+def test_html_and_csv_carry_the_same_items_without_images() -> None:
+    report = sample()
+    html = WRITERS.get("html").render(report).decode()
+    assert "<img" not in html and "<script" not in html
+    assert "b/x.jpg" in html
+    rows = WRITERS.get("csv").render(report).decode().splitlines()
+    assert len(rows) == 3
+    assert json.dumps(report)  # serialisable

@@ -1,0 +1,125 @@
+"""``warden scan`` end to end as an examiner runs it: every copy found, exact counts, evidence untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from warden.cli import main
+from warden.demo import DemoCase
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Content hash and modification time of every file below ``folder``."""
+    return {
+        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+@pytest.fixture(scope="module")
+def scanned(unseen_case: DemoCase, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("scan")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WARDEN_HOME", str(root / "store"))
+        patch.setenv("WARDEN_KEY_FILE", str(root / "key"))
+        before = snapshot(unseen_case.evidence)
+        code = main(
+            [
+                "scan",
+                str(unseen_case.evidence),
+                "--hashset",
+                str(unseen_case.hashset),
+                "--case",
+                str(root / "case"),
+                "--workers",
+                "2",
+                "--quiet",
+            ]
+        )
+        after = snapshot(unseen_case.evidence)
+    assert code == 0
+    report = json.loads((root / "case" / "report.json").read_text())
+    return {"report": report, "before": before, "after": after, "case": root / "case"}
+
+
+def test_every_copy_is_found_with_its_category_and_nothing_else_matches(
+    unseen_case: DemoCase, scanned: dict[str, Any]
+) -> None:
+    items = {item["path"]: item for item in scanned["report"]["items"]}
+    assert set(items) == set(unseen_case.expected)
+    for path, expected in unseen_case.expected.items():
+        item = items[path]
+        if expected == "error":
+            assert item["error"], path
+            assert item["category"] is None, path
+        elif expected is None:
+            assert item["category"] is None, path
+            assert item["match"] is None, f"{path} matched {item['match']}"
+        else:
+            assert item["category"] == expected, f"{path}: {item['match']}"
+
+
+def test_counts_per_category_are_exact(unseen_case: DemoCase, scanned: dict[str, Any]) -> None:
+    assert scanned["report"]["summary"]["by_category"] == unseen_case.expected_counts()
+    summary = scanned["report"]["summary"]
+    assert summary["files_total"] == len(unseen_case.expected)
+    assert summary["errors"] == sum(1 for c in unseen_case.expected.values() if c == "error")
+
+
+def test_each_match_says_how_it_was_made(scanned: dict[str, Any]) -> None:
+    matched = [i for i in scanned["report"]["items"] if i["match"]]
+    kinds = {i["match"]["kind"] for i in matched}
+    assert kinds == {"exact", "pdq", "vpdq"}
+    for item in matched:
+        match = item["match"]
+        if match["kind"] == "exact":
+            assert match["distance"] == 0
+        if match["kind"] == "pdq":
+            assert 0 <= match["distance"] <= 31
+            assert match["variant"]
+        assert match["hashset"] and match["source_id"].startswith("DEMO-")
+    variants = {i["match"]["variant"] for i in matched if i["match"]["kind"] == "pdq"}
+    assert any(v.startswith("trimmed") for v in variants)
+    assert variants - {"original"} - {v for v in variants if v.startswith("trimmed")}, (
+        "no rotation/flip matched"
+    )
+
+
+def test_the_scan_never_writes_into_the_evidence(scanned: dict[str, Any]) -> None:
+    assert scanned["before"] == scanned["after"]
+
+
+def test_reports_are_written_beside_the_database(scanned: dict[str, Any]) -> None:
+    case: Path = scanned["case"]
+    for name in ("case.db", "report.json", "report.html", "report.csv", "warden.log"):
+        assert (case / name).is_file(), name
+    html = (case / "report.html").read_text()
+    assert "<img" not in html.lower()
+    assert "Counts by category" in html
+    csv_lines = (case / "report.csv").read_text().splitlines()
+    assert len(csv_lines) == 1 + len(scanned["report"]["items"])
+
+
+def test_neither_case_nor_store_holds_the_hash_set_in_clear(
+    unseen_case: DemoCase, scanned: dict[str, Any]
+) -> None:
+    """The store holds only sealed entries and keyed hashes; the case holds only the evidence's own hashes."""
+    rows = [line.split(",") for line in unseen_case.hashset.read_text().splitlines()[1:]]
+    in_evidence = set(unseen_case.sha1.values())
+    store = scanned["case"].parent / "store"
+    store_blob = b"".join(p.read_bytes() for p in store.rglob("*") if p.is_file())
+    case_blob = b"".join(p.read_bytes() for p in scanned["case"].rglob("*") if p.is_file())
+    for md5, sha1, sha256, pdq, *_ in rows:
+        for value in (md5, sha1, sha256, pdq):
+            if value:
+                assert value.encode() not in store_blob
+                assert bytes.fromhex(value) not in store_blob
+        if sha1 not in in_evidence:
+            for value in (md5, sha1, sha256):
+                assert value.encode() not in case_blob
