@@ -44,7 +44,7 @@ unit: install
 test: lint types unit
 
 bench: install
-	$(BIN)/warden bench
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build src/*.egg-info src/warden/index/*.so

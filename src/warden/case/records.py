@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from warden.grading.categories import Category, most_serious
+from warden.hashing.item import ItemError
+from warden.hashing.kinds import Media
+
+__all__ = ["ItemError", "ItemRecord", "MatchKind", "MatchRecord", "Media"]
 
 
 class MatchKind(StrEnum):
@@ -14,14 +18,6 @@ class MatchKind(StrEnum):
     EXACT = "exact"
     PDQ = "pdq"
     VPDQ = "vpdq"
-
-
-class Media(StrEnum):
-    """What an item is for counting: stills and moving images are counted separately."""
-
-    STILL = "still"
-    MOVIE = "movie"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +57,6 @@ class MatchRecord:
             self.variant,
             self.source_id or "",
         )
-
-
-@dataclass(frozen=True, slots=True)
-class ItemError:
-    """A per-item failure: the stage it happened in (read, decode, vpdq, evidence...) and what happened."""
-
-    stage: str
-    message: str
 
 
 @dataclass(slots=True)

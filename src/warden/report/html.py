@@ -31,7 +31,8 @@ def render_html(report: dict[str, Any]) -> str:
         f"<title>Warden report {escape(case['id'])}</title><style>{_STYLE}</style></head><body>",
         f"<h1>Warden report</h1><p>Case <code>{escape(case['id'])}</code>, "
         f"created {escape(case['created'])}; "
-        f"{escape(case['tool']['name'])} {escape(case['tool']['version'])}. Schema {escape(report['schema'])}.</p>",
+        f"{escape(case['tool']['name'])} {escape(case['tool']['version'])}. "
+        f"Schema {escape(report['schema'])}.</p>",
         "<h2>Counts by category</h2>",
         "<table><tr><th>Category</th><th>Still images (files)</th><th>Still images (distinct)</th>"
         "<th>Moving images (files)</th><th>Moving images (distinct)</th></tr>",

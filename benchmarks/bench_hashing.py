@@ -1,0 +1,233 @@
+"""Still-image hashing speed: Warden's fast PDQ side by side with the way HMA hashes, on 12 MP JPEGs.
+
+HMA (Meta's Hasher-Matcher-Actioner) hashes photos through python-threatexchange's ``pdq_hasher``: Pillow
+opens the file at full size, LA images become RGB, grey ones are stacked to three channels, ``pdqhash``
+hashes the array, and the bits become hex through a string of 0s and 1s. That is reproduced here as the
+competitor. The 12 MP JPEGs (4000 x 3000, quality 90) are upscaled from the benign photos into a temporary
+folder. Every row runs in this one process, one image at a time. Then the accuracy of the fast hash against
+the full decode, over every photo as it is and over the generated 12 MP JPEGs.
+
+    python benchmarks/bench_hashing.py [--images N] [--robustness]
+
+``--robustness`` also measures, over every photo, how often edited copies (mirrored, turned, bordered) still
+match, and how many photos get trimmed variants; ``docs/limits.md`` quotes those numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image, ImageOps
+
+from warden.hashing.borders import find_borders
+from warden.hashing.decode import decode_still
+from warden.hashing.item import HashOptions, hash_file
+from warden.hashing.pdq import FAST_MIN_SIDE, pdq_distance, pdq_hash
+
+MEDIA = Path(__file__).resolve().parent.parent.parent / "shared" / "media"
+BIG_SIZE = (4000, 3000)
+MAX_PIXELS = 10**9
+
+
+def hma_pdq(path: Path) -> tuple[str, int]:
+    """PDQ the way python-threatexchange's ``pdq_hasher.pdq_from_file`` computes it for HMA."""
+    image = Image.open(path)
+    array = np.asarray(image.convert("RGB") if image.mode == "LA" else image)
+    if array.ndim == 2:
+        array = np.stack([array, array, array], axis=2)
+    bits, quality = pdqhash.compute(array)
+    binary = "".join(str(int(bit)) for bit in bits)
+    return f"{int(binary, 2):064x}", int(quality)
+
+
+def warden_pdq(path: Path, reduce_to: int | None) -> tuple[str, int]:
+    """Warden's PDQ of a still: read, decode (reduced when ``reduce_to`` is set), hash."""
+    decoded = decode_still(path.read_bytes(), "jpeg", max_pixels=MAX_PIXELS, reduce_to=reduce_to)
+    return pdq_hash(decoded.pixels)
+
+
+def warden_item(path: Path) -> tuple[str, int]:
+    """Everything ``warden hash`` does for a still: digests, fast PDQ, 8 rotations/mirrors, border check."""
+    hashes = hash_file(path, HashOptions())
+    if hashes.pdq is None or hashes.pdq_quality is None:
+        raise RuntimeError(f"{path}: {hashes.errors}")
+    return hashes.pdq, hashes.pdq_quality
+
+
+@dataclass
+class Row:
+    """One way of hashing: its label, images per second and the hashes it gave."""
+
+    label: str
+    per_second: float
+    hashes: list[str]
+
+
+def timed(label: str, hasher: Callable[[Path], tuple[str, int]], paths: Sequence[Path]) -> Row:
+    """Hash every path once (after one warm-up) and report the rate."""
+    hasher(paths[0])
+    start = time.perf_counter()
+    hashes = [hasher(path)[0] for path in paths]
+    return Row(label, len(paths) / (time.perf_counter() - start), hashes)
+
+
+def make_big_jpegs(photos: Sequence[Path], folder: Path) -> list[Path]:
+    """Upscale photos to 12 MP JPEGs (quality 90) in ``folder``."""
+    paths = []
+    for photo in photos:
+        path = folder / f"{photo.stem}-12mp.jpg"
+        Image.open(photo).convert("RGB").resize(BIG_SIZE, Image.Resampling.LANCZOS).save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def distribution(name: str, distances: Sequence[int]) -> str:
+    """One accuracy line: share within 10 bits, worst and mean distance."""
+    values = np.asarray(distances)
+    within = 100 * float((values <= 10).mean())
+    return (
+        f"{name}: {len(values)} images, {within:.1f}% within 10 bits, "
+        f"max {int(values.max())}, mean {float(values.mean()):.2f}"
+    )
+
+
+def speed_table(rows: list[Row]) -> str:
+    """The side-by-side table, HMA first."""
+    baseline = rows[0].per_second
+    width = max(len(row.label) for row in rows)
+    lines = [f"{'':{width}}  images/s  vs HMA", f"{'-' * width}  --------  ------"]
+    lines += [
+        f"{row.label:{width}}  {row.per_second:8.1f}  {row.per_second / baseline:5.1f}x" for row in rows
+    ]
+    return "\n".join(lines)
+
+
+Colour = str | tuple[int, int, int]
+
+
+def _framed(image: Image.Image, top: int, bottom: int, left: int, right: int, colour: Colour) -> Image.Image:
+    framed = Image.new("RGB", (image.width + left + right, image.height + top + bottom), colour)
+    framed.paste(image, (left, top))
+    return framed
+
+
+EDITS: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "mirrored": ImageOps.mirror,
+    "turned 90": lambda im: im.transpose(Image.Transpose.ROTATE_90),
+    "turned 180": lambda im: im.transpose(Image.Transpose.ROTATE_180),
+    "black border 10%": lambda im: _framed(
+        im, im.height // 10, im.height // 10, im.width // 10, im.width // 10, "black"
+    ),
+    "white border 20 px": lambda im: _framed(im, 20, 20, 20, 20, "white"),
+    "red border": lambda im: _framed(im, 25, 25, 40, 40, (200, 30, 40)),
+    "letterbox 20%": lambda im: _framed(im, im.height // 5, im.height // 5, 0, 0, "black"),
+    "pillarbox 25%": lambda im: _framed(im, 0, 0, im.width // 4, im.width // 4, "black"),
+    "uneven blue bars": lambda im: _framed(im, 6, im.height // 7, im.width // 3, 12, (20, 90, 160)),
+    "border + mirror": lambda im: ImageOps.mirror(_framed(im, 30, 30, 30, 30, "white")),
+    "border + turn 90": lambda im: _framed(im, 40, 40, 10, 10, "black").transpose(Image.Transpose.ROTATE_90),
+    "scaled to 50%": lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS),
+    "no edit (control)": lambda im: im,
+    "cropped 5% one side": lambda im: im.crop((0, 0, im.width * 95 // 100, im.height)),
+    "cropped 5% all round": lambda im: im.crop(
+        (im.width // 20, im.height // 20, im.width - im.width // 20, im.height - im.height // 20)
+    ),
+    "turned 2 degrees": lambda im: im.rotate(2, resample=Image.Resampling.BICUBIC),
+    "turned 5 degrees": lambda im: im.rotate(5, resample=Image.Resampling.BICUBIC),
+    "gradient border": lambda im: _gradient_framed(im, im.width // 10),
+}
+
+
+def _gradient_framed(image: Image.Image, margin: int) -> Image.Image:
+    """The image on a grey-to-white gradient background: a border that is not one colour."""
+    size = (image.width + 2 * margin, image.height + 2 * margin)
+    framed = Image.linear_gradient("L").resize(size).convert("RGB")
+    framed.paste(image, (margin, margin))
+    return framed
+
+
+def robustness(photos: Sequence[Path], folder: Path) -> str:
+    """How often each edit of each photo (saved as JPEG quality 90) still matches the photo's exact hash."""
+    lines = [f"{'edit':20}  matched  mean best  worst   (best variant within 31 bits of the photo's hash)"]
+    listed: dict[Path, str] = {}
+    trimmed = 0
+    for photo in photos:
+        exact = hash_file(photo, HashOptions(exact_pdq=True, variants=False))
+        if exact.pdq is not None and exact.pdq_matchable:
+            listed[photo] = exact.pdq
+        pixels = decode_still(
+            photo.read_bytes(), "jpeg", max_pixels=MAX_PIXELS, reduce_to=FAST_MIN_SIDE
+        ).pixels
+        trimmed += find_borders(pixels) is not None
+    copy = folder / "edited.jpg"
+    for name, edit in EDITS.items():
+        best = []
+        for photo, pdq in listed.items():
+            edit(Image.open(photo).convert("RGB")).save(copy, quality=90)
+            variants = hash_file(copy).pdq_variants
+            best.append(min(pdq_distance(variant.pdq, pdq) for variant in variants))
+        values = np.asarray(best)
+        matched = 100 * float((values <= 31).mean())
+        lines.append(f"{name:20}  {matched:6.1f}%  {float(values.mean()):9.1f}  {int(values.max()):5d}")
+    lines.append(f"photos of quality >= 50 (the others never match): {len(listed)} of {len(photos)}")
+    lines.append(f"photos given trimmed variants (false trims or real frames): {trimmed} of {len(photos)}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--images", type=int, default=24, help="12 MP JPEGs to generate and time (default 24)"
+    )
+    parser.add_argument("--media", type=Path, default=MEDIA, help="the benign shared media folder")
+    parser.add_argument("--robustness", action="store_true", help="also measure edited copies (slow)")
+    args = parser.parse_args(argv)
+    photos = sorted((args.media / "photos").glob("*.jpg"))
+    if not photos:
+        print(f"no photos under {args.media / 'photos'}", file=sys.stderr)
+        return 1
+    step = max(1, len(photos) // max(1, args.images))
+    with tempfile.TemporaryDirectory(prefix="warden-bench-") as temp:
+        folder = Path(temp)
+        print(f"generating {args.images} JPEGs of {BIG_SIZE[0]}x{BIG_SIZE[1]} (quality 90) ...", flush=True)
+        big = make_big_jpegs(photos[::step][: args.images], folder)
+        rows = [
+            timed("HMA way (full decode + pdqhash)", hma_pdq, big),
+            timed("Warden fast PDQ", lambda path: warden_pdq(path, FAST_MIN_SIDE), big),
+            timed("Warden exact PDQ", lambda path: warden_pdq(path, None), big),
+            timed(
+                "Warden full item (digests + fast PDQ, 8 rotations/mirrors + border check)", warden_item, big
+            ),
+        ]
+        print()
+        print(speed_table(rows))
+        print()
+        hma, fast, exact = rows[0].hashes, rows[1].hashes, rows[2].hashes
+        same = sum(a == b for a, b in zip(hma, exact, strict=True))
+        print(f"exact PDQ equals the HMA hash on {same} of {len(hma)} generated JPEGs")
+        print(
+            distribution(
+                "fast vs full decode, generated 12 MP JPEGs",
+                [pdq_distance(a, b) for a, b in zip(fast, hma, strict=True)],
+            )
+        )
+        native = [
+            pdq_distance(warden_pdq(photo, FAST_MIN_SIDE)[0], warden_pdq(photo, None)[0]) for photo in photos
+        ]
+        print(distribution("fast vs full decode, every photo as it is", native))
+        if args.robustness:
+            print()
+            print(robustness(photos, folder))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

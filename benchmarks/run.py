@@ -1,0 +1,30 @@
+"""Every Warden benchmark in one run, Warden beside the tool it replaces: what ``make bench`` runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_hashing
+import bench_index
+
+
+def main() -> int:
+    """Hashing (12 MP JPEGs, fast PDQ vs the HMA way), then the index (1M and 10M hashes vs FAISS)."""
+    print("=" * 100)
+    print(
+        "Hashing: Warden's PDQ against full decode + pdqhash, the way Meta's Hasher-Matcher-Actioner hashes"
+    )
+    print("=" * 100, flush=True)
+    code = bench_hashing.main([])
+    print()
+    print("=" * 100)
+    print("Index: Warden's PDQ range index against FAISS IndexBinaryFlat and IndexBinaryMultiHash (HMA's)")
+    print("=" * 100, flush=True)
+    return code or bench_index.main([])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Uniform borders, letterbox and pillarbox bars: found at the edges so the picture can be hashed alone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from warden.hashing.decode import Pixels
+
+TOLERANCE = 10
+"""Largest difference (0-255, any channel) from the bar's colour that still counts as bar: JPEG noise on a
+flat bar stays inside it, while even a dark, plain picture next to a black bar mostly does not."""
+
+MAX_NOISE = 1.5
+"""Largest mean difference in luma from the bar's colour over the bar: a bar added by software is flat up to
+JPEG noise, while sky, water or a dark corner of a photo varies more."""
+
+LINE_FRACTION = 0.98
+"""Share of a row's (column's) pixels that must be within tolerance: a small logo on a bar is allowed."""
+
+EDGE_TOLERANCE = 30
+"""Difference from the bar's colour that surely is picture, not the JPEG ringing next to a sharp edge."""
+
+EDGE_SEGMENTS = 16
+EDGE_FRACTION = 0.5
+"""A bar ends along a straight edge: in one of the first rows past it, pixels unlike the bar appear in at
+least this share of the row's :data:`EDGE_SEGMENTS` equal segments. A plain background (a white studio
+backdrop) instead gives way to the subject in one place, which is not trimmed."""
+
+EDGE_ROWS = 8
+"""Rows past the uniform run searched for that edge, which becomes the cut: JPEG ringing spoils the last few
+rows of a bar (up to one 8 x 8 block) without being the picture yet."""
+
+MIN_BAR_FRACTION = 0.01
+"""A bar narrower than this share of the side (or 2 pixels) is ignored: PDQ barely notices it."""
+
+MIN_PICTURE_FRACTION = 0.1
+"""At least this share of each dimension must remain: an image nearly all of one colour is not trimmed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Borders:
+    """Pixels of uniform bar at each edge (0 where there is none)."""
+
+    top: int
+    bottom: int
+    left: int
+    right: int
+
+    def scaled(self, x: float, y: float) -> Borders:
+        """The same bars in an image ``x`` times as wide and ``y`` times as tall (rounded)."""
+        return Borders(
+            round(self.top * y), round(self.bottom * y), round(self.left * x), round(self.right * x)
+        )
+
+    def to_json(self) -> dict[str, int]:
+        """The four widths by edge name."""
+        return {"top": self.top, "bottom": self.bottom, "left": self.left, "right": self.right}
+
+
+def find_borders(pixels: Pixels) -> Borders | None:
+    """Uniform bars at the edges of RGB pixels, each edge with its own colour; None when there are none.
+
+    A bar is a run of rows (or columns) from the edge in which nearly every pixel is within
+    :data:`TOLERANCE` of the colour of the outermost row, that is flat (:data:`MAX_NOISE`), and that ends
+    along a straight edge within :data:`EDGE_ROWS` rows. The cut is made at that edge. Tuned to find bars
+    added by software (any colour, each edge its own width, JPEG-compressed) and to leave plain parts of
+    photos alone; ``docs/limits.md`` gives the measured rates.
+    """
+    height, width = pixels.shape[:2]
+    keep_rows = max(1, int(height * MIN_PICTURE_FRACTION))
+    keep_cols = max(1, int(width * MIN_PICTURE_FRACTION))
+    columns = pixels.transpose(1, 0, 2)
+    top = _bar(pixels, height - keep_rows)
+    bottom = _bar(pixels[::-1], height - keep_rows - top)
+    left = _bar(columns, width - keep_cols)
+    right = _bar(columns[::-1], width - keep_cols - left)
+    borders = Borders(
+        top=_significant(top, height),
+        bottom=_significant(bottom, height),
+        left=_significant(left, width),
+        right=_significant(right, width),
+    )
+    return borders if any((borders.top, borders.bottom, borders.left, borders.right)) else None
+
+
+def trim(pixels: Pixels, borders: Borders) -> Pixels:
+    """The picture inside the bars (a view, no copy)."""
+    height, width = pixels.shape[:2]
+    return pixels[borders.top : height - borders.bottom, borders.left : width - borders.right]
+
+
+def _bar(lines: Pixels, limit: int) -> int:
+    """How many leading ``lines`` (rows of pixels) are bar, up to ``limit``; 0 when there is no bar."""
+    if limit <= 0 or len(lines) == 0:
+        return 0
+    colour = np.median(lines[0], axis=0).astype(np.int16)
+    flat = _flat_run(lines, colour, limit)
+    if flat is None:
+        return 0  # all one colour up to the limit: there is no picture to trim down to
+    window = lines[flat : flat + EDGE_ROWS]
+    sure = _straight_edge(_unlike(window, colour, EDGE_TOLERANCE))
+    if flat == 0:
+        # A bar only a few pixels wide can be all JPEG ringing; accept it only before a sharp edge.
+        outermost_plain = _unlike(lines[:1], colour, EDGE_TOLERANCE).mean() <= 1 - LINE_FRACTION
+        return sure if outermost_plain and sure is not None else 0
+    if _luma_noise(lines[:flat], colour) > MAX_NOISE:
+        return 0  # a plain part of the picture (sky, water, shadow), not a bar
+    # Cut where the picture surely starts; a dark picture next to a black bar never differs that much, so
+    # fall back on where it starts to differ at all.
+    edge = sure if sure is not None else _straight_edge(_unlike(window, colour, TOLERANCE))
+    return min(flat + edge, limit) if edge is not None else 0
+
+
+def _flat_run(lines: Pixels, colour: npt.NDArray[np.int16], limit: int) -> int | None:
+    """How many leading lines are within :data:`TOLERANCE` of ``colour``; None if all up to ``limit`` are."""
+    depth = 0
+    step = 8
+    # Examine a few lines at a time: most images fail on the first line, so the usual cost is one line.
+    while depth < limit:
+        chunk = lines[depth : min(depth + step, limit)]
+        failed = np.flatnonzero(_unlike(chunk, colour, TOLERANCE).mean(axis=1) > 1 - LINE_FRACTION)
+        if failed.size:
+            return depth + int(failed[0])
+        depth += len(chunk)
+        step *= 2
+    return None
+
+
+def _luma_noise(lines: Pixels, colour: npt.NDArray[np.int16]) -> float:
+    """Mean difference in luma from ``colour``: JPEG's colour noise on a saturated bar does not count."""
+    weights = np.array([0.299, 0.587, 0.114])
+    return float(np.abs(lines @ weights - float(colour @ weights)).mean())
+
+
+def _unlike(chunk: Pixels, colour: npt.NDArray[np.int16], tolerance: int) -> npt.NDArray[np.bool_]:
+    """Which pixels of the lines differ from ``colour`` by more than ``tolerance`` in some channel."""
+    unlike: npt.NDArray[np.bool_] = np.abs(chunk.astype(np.int16) - colour).max(axis=2) > tolerance
+    return unlike
+
+
+def _straight_edge(unlike: npt.NDArray[np.bool_]) -> int | None:
+    """The first line with pixels unlike the bar spread across most of its width, if there is one."""
+    segments = np.array_split(unlike, EDGE_SEGMENTS, axis=1)
+    touched = np.stack([segment.any(axis=1) for segment in segments], axis=1)
+    edges = np.flatnonzero(touched.mean(axis=1) >= EDGE_FRACTION)
+    return int(edges[0]) if edges.size else None
+
+
+def _significant(bar: int, length: int) -> int:
+    return bar if bar >= max(2, int(length * MIN_BAR_FRACTION)) else 0

@@ -1,0 +1,179 @@
+"""Decode a still image's bytes to 8-bit RGB pixels for PDQ: bomb guard, EXIF orientation, reduced scale."""
+
+from __future__ import annotations
+
+import functools
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, UnidentifiedImageError
+
+from warden.hashing.sniff import HEAD_BYTES, sniff
+
+Pixels = npt.NDArray[np.uint8]
+"""Height x width x 3 RGB pixels; may be a read-only or broadcast view."""
+
+_ORIENTATION_TAG = 0x0112
+
+_UPRIGHT: dict[int, Image.Transpose] = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""The turn that shows an image upright, by EXIF orientation (the table ``ImageOps.exif_transpose`` uses)."""
+
+# Only the plug-in of the sniffed format may open the bytes: no guessing, and no plug-in that runs an external
+# program (Pillow's EPS plug-in calls Ghostscript) is ever reached with evidence.
+_PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
+    "jpeg": ("JPEG",),
+    "png": ("PNG",),
+    "gif": ("GIF",),
+    "webp": ("WEBP",),
+    "tiff": ("TIFF",),
+    "bmp": ("BMP",),
+    "heic": ("HEIF",),
+    "avif": ("AVIF", "HEIF"),
+    "jp2": ("JPEG2000",),
+    "ico": ("ICO",),
+    "psd": ("PSD",),
+}
+
+
+class DecodeError(Exception):
+    """The bytes could not be decoded to pixels; the message says why, for the item's error record."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedStill:
+    """Pixels ready for PDQ and what a report needs to know about how they were obtained.
+
+    Attributes:
+        pixels: RGB, turned upright per the EXIF orientation; smaller than the image when ``reduced``.
+        width: width of the full image as displayed (after the EXIF turn).
+        height: height of the full image as displayed.
+        animated: the file holds more than one frame; only the first was decoded.
+        reduced: decoded at reduced scale (JPEG in the DCT domain, other formats by box averaging).
+    """
+
+    pixels: Pixels
+    width: int
+    height: int
+    animated: bool
+    reduced: bool
+
+
+def decode_still(
+    data: bytes, format_name: str | None, *, max_pixels: int, reduce_to: int | None
+) -> DecodedStill:
+    """Decode the first frame of a still image.
+
+    Args:
+        data: the whole file.
+        format_name: the sniffed format (see :mod:`warden.hashing.sniff`), which alone decides the decoder;
+            None sniffs it here.
+        max_pixels: images declaring more pixels are refused (decompression-bomb guard).
+        reduce_to: when set, decode at the smallest power-of-two scale (1/2, 1/4, 1/8) that keeps both sides
+            at least this many pixels; None decodes at full resolution, the reference way.
+
+    Raises:
+        DecodeError: truncated, corrupt or unsupported data, or too many pixels.
+    """
+    format_name = format_name or sniff(data[:HEAD_BYTES]).format
+    formats = _PILLOW_FORMATS.get(format_name or "")
+    if formats is None:
+        raise DecodeError(f"no decoder for {format_name or 'unrecognised'} images")
+    # Pillow reads AVIF itself; pillow-heif is the fallback there and the only way to read HEIC.
+    heif_ready = format_name in ("heic", "avif") and _heif_opener_registered()
+    if format_name == "heic" and not heif_ready:
+        raise DecodeError("HEIC images need pillow-heif: install it with  pip install 'warden[heic]'")
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    with warnings.catch_warnings():
+        # Pillow warns about odd but harmless files (palette transparency, EXIF quirks); nothing may print.
+        # A declared size over the limit warns too: that one must stop the decode.
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return _decode(data, formats, max_pixels, reduce_to)
+        except DecodeError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            raise DecodeError(
+                f"over the max_image_pixels limit of {max_pixels}, not decoded: {error}"
+            ) from None
+        except UnidentifiedImageError:
+            raise DecodeError(f"not a decodable {format_name or 'image'} file") from None
+        except MemoryError:
+            raise DecodeError("not enough memory to decode the image") from None
+        except Exception as error:  # hostile input reaches plug-ins that can raise anything
+            raise DecodeError(f"{type(error).__name__}: {error}") from None
+
+
+def _decode(data: bytes, formats: tuple[str, ...], max_pixels: int, reduce_to: int | None) -> DecodedStill:
+    with Image.open(io.BytesIO(data), formats=formats) as image:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise DecodeError(
+                f"over the max_image_pixels limit of {max_pixels}, not decoded: the image declares "
+                f"{width}x{height} = {width * height} pixels (possible decompression bomb)"
+            )
+        animated = getattr(image, "n_frames", 1) > 1
+        orientation = _orientation(image)
+        reduced = False
+        if (
+            reduce_to is not None
+            and image.format in ("JPEG", "MPO")
+            and _scale(width, height, reduce_to) >= 2
+        ):
+            # Grey decoding skips the chroma planes: PDQ uses luma only, and JPEG's Y is PDQ's luma.
+            image.draft("L", (reduce_to, reduce_to))
+            reduced = image.size != (width, height)
+        frame = image if image.mode in ("RGB", "L") else image.convert("RGB")
+        frame.load()
+        if reduce_to is not None and not reduced:
+            factor = _scale(width, height, reduce_to)
+            if factor >= 2:
+                frame = frame.reduce(factor)
+                reduced = True
+        if orientation in _UPRIGHT:
+            # The tag read before decoding, applied as ImageOps.exif_transpose would: a converted or reduced
+            # frame need not carry the EXIF block any more.
+            frame = frame.transpose(_UPRIGHT[orientation])
+        if orientation in range(5, 9):
+            width, height = height, width
+        pixels = np.asarray(frame)
+    if pixels.ndim == 2:
+        # A grey image is the RGB image with R = G = B; a view avoids copying it three times.
+        pixels = np.broadcast_to(pixels[:, :, np.newaxis], (*pixels.shape, 3))
+    return DecodedStill(pixels, width, height, animated, reduced)
+
+
+def _scale(width: int, height: int, reduce_to: int) -> int:
+    """The largest of 8, 4, 2 (else 1) keeping both sides at least ``reduce_to``; Pillow's draft picks so."""
+    fits = min(width // reduce_to, height // reduce_to)
+    return next((scale for scale in (8, 4, 2) if fits >= scale), 1)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(_ORIENTATION_TAG, 1)
+    except Exception:  # a damaged EXIF block must not cost the pixels
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+@functools.cache
+def _heif_opener_registered() -> bool:
+    """Register pillow-heif's HEIC/HEIF opener with Pillow once, if it is installed."""
+    try:
+        import pillow_heif  # optional, and only loaded when the first HEIC or AVIF is seen
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener()
+    return True

@@ -1,0 +1,77 @@
+"""MD5, SHA-1 and SHA-256 of a file from one streaming read, keeping its bytes only when asked to."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from warden.hashing.sniff import HEAD_BYTES
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Digests:
+    """The cryptographic digests (lower-case hex) and the size in bytes of what was read."""
+
+    md5: str
+    sha1: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """What one pass over a file gives: its digests, its first bytes, and its bytes if they were kept."""
+
+    digests: Digests
+    head: bytes
+    data: bytes | None
+
+
+def read_and_digest(stream: BinaryIO, keep: Callable[[bytes], int]) -> ReadResult:
+    """Digest ``stream`` to its end in one pass.
+
+    Args:
+        stream: an open binary file positioned at its start.
+        keep: called once with the first bytes (up to :data:`~warden.hashing.sniff.HEAD_BYTES`; fewer
+            only when the file is shorter); returns the most bytes worth keeping in memory, 0 for none.
+            If the file turns out longer than that, nothing is kept.
+
+    Returns:
+        The digests, the first bytes, and the whole content when it was kept.
+    """
+    md5 = hashlib.md5(usedforsecurity=False)
+    sha1 = hashlib.sha1(usedforsecurity=False)
+    sha256 = hashlib.sha256()
+    first = _read_at_least(stream, HEAD_BYTES)
+    head = first[:HEAD_BYTES]
+    limit = keep(head)
+    kept: list[bytes] | None = [first] if limit > 0 and len(first) <= limit else None
+    size = 0
+    chunk = first
+    while chunk:
+        md5.update(chunk)
+        sha1.update(chunk)
+        sha256.update(chunk)
+        size += len(chunk)
+        chunk = stream.read(CHUNK_BYTES)
+        if kept is not None and chunk:
+            if size + len(chunk) > limit:
+                kept = None
+            else:
+                kept.append(chunk)
+    digests = Digests(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), size)
+    return ReadResult(digests, head, b"".join(kept) if kept is not None else None)
+
+
+def _read_at_least(stream: BinaryIO, count: int) -> bytes:
+    """A first chunk of at least ``count`` bytes unless the file ends sooner (pipes may return less)."""
+    parts = [stream.read(max(count, CHUNK_BYTES))]
+    total = len(parts[0])
+    while parts[-1] and total < count:
+        parts.append(stream.read(CHUNK_BYTES))
+        total += len(parts[-1])
+    return b"".join(parts)
