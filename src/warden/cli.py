@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from warden import __version__, settings
 from warden.errors import EXIT_CODES, WardenError
 
-F = TypeVar("F", bound=Callable[..., Any])
+DB_HELP = (
+    "SQLAlchemy URL of the case database, e.g. postgresql+psycopg://user@host/case1 "
+    "(needs warden[postgres]); default: case.db (SQLite) in the case folder."
+)
 
 
 def _echo_json(value: Any) -> None:
@@ -171,6 +173,7 @@ def hashset_profiles() -> None:
 )
 @click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (slower).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--db", "db_url", help=DB_HELP)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -178,6 +181,7 @@ def scan_command(
     workers: int,
     exact_pdq: bool,
     quiet: bool,
+    db_url: str | None,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
@@ -192,6 +196,7 @@ def scan_command(
         case_dir=case_dir,
         workers=workers,
         exact_pdq=exact_pdq,
+        db_url=db_url,
     )
     result = run_scan(options, _store(), progress_for_terminal(quiet))
     summary = result.report["summary"]
@@ -219,12 +224,13 @@ def _print_summary(summary: dict[str, Any]) -> None:
 # ---------------------------------------------------------------- report
 @cli.command("report")
 @click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
-def report_command(case_dir: Path) -> None:
+@click.option("--db", "db_url", help=DB_HELP)
+def report_command(case_dir: Path, db_url: str | None) -> None:
     """Write the reports of CASE_DIR again from its database (report.json, .html, .csv)."""
     from warden.case.folder import Case
     from warden.report.case_report import write_reports
 
-    report, written = write_reports(Case.open(case_dir))
+    report, written = write_reports(Case.open(case_dir, db_url=db_url))
     _print_summary(report["summary"])
     for path in written.values():
         click.echo(str(path))

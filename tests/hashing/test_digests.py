@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+from pathlib import Path
 
 from tests.media import media
 from warden.hashing.digests import CHUNK_BYTES, read_and_digest
@@ -51,3 +53,23 @@ def test_empty_input() -> None:
     assert result.digests.size == 0
     assert result.digests.md5 == hashlib.md5(b"").hexdigest()
     assert result.data == b""
+
+
+def test_evidence_is_read_without_touching_its_access_time(tmp_path: Path) -> None:
+    from warden.hashing.item import hash_file
+
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff" + b"x" * 1000)
+    os.utime(path, (946684800, 1700000000))  # accessed in 2000, modified later: relatime would update it
+    hash_file(path)
+    assert path.stat().st_atime == 946684800
+
+
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    from warden.hashing.item import hash_file
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    result = hash_file(pipe)
+    assert result.md5 is None
+    assert "not a regular file" in result.errors[0].message

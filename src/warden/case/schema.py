@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Float,
     ForeignKey,
@@ -34,7 +35,7 @@ evidence = Table(
     Column("label", String(255), nullable=False, unique=True),
     Column("path", Text, nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("size", Integer),
+    Column("size", BigInteger),
     Column("sha256", String(64)),
     Column("added_at", String(40), nullable=False),
 )
@@ -68,7 +69,7 @@ items = Table(
     Column("id", Integer, primary_key=True),
     Column("evidence_id", Integer, ForeignKey("evidence.id"), nullable=False),
     Column("path", Text, nullable=False),
-    Column("size", Integer),
+    Column("size", BigInteger),
     Column("mtime", String(40)),
     Column("ctime", String(40)),
     Column("atime", String(40)),

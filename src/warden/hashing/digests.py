@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -10,6 +13,39 @@ from typing import BinaryIO
 from warden.hashing.sniff import HEAD_BYTES
 
 CHUNK_BYTES = 1 << 20
+
+
+class NotRegularFileError(OSError):
+    """The path is a pipe, socket, device or folder: reading it could block forever or read a live device."""
+
+
+def open_evidence(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a file of evidence for reading, leaving it as it was found.
+
+    Read-only, without updating its access time where the system allows (``O_NOATIME``), and without
+    blocking on a named pipe: anything but a regular file is refused before a byte is read.
+
+    Raises:
+        NotRegularFileError: not a regular file.
+        OSError: it cannot be opened.
+    """
+    base = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    noatime = getattr(os, "O_NOATIME", 0)
+    try:
+        descriptor = os.open(path, base | noatime)
+    except PermissionError:
+        # O_NOATIME is allowed only to the file's owner (or root); without it the read is still read-only.
+        descriptor = os.open(path, base)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(f"not a regular file: {path}")
+        flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
+        fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 @dataclass(frozen=True, slots=True)

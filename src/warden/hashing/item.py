@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +10,7 @@ from typing import Any, NamedTuple
 from warden import settings
 from warden.hashing.borders import Borders
 from warden.hashing.decode import DecodedStill, DecodeError, decode_still
-from warden.hashing.digests import read_and_digest
+from warden.hashing.digests import NotRegularFileError, open_evidence, read_and_digest
 from warden.hashing.kinds import PDQ_MIN_QUALITY, Media, VideoHash
 from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
@@ -155,11 +153,13 @@ def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
         return options.max_image_bytes if sniff(head).media is Media.STILL else 0
 
     try:
-        with open(path, "rb") as stream:
-            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
-                result.errors.append(ItemError(READ, "not a regular file"))
-                return result
+        with open_evidence(path) as stream:
             read = read_and_digest(stream, keep)
+    except NotRegularFileError:
+        result.errors.append(
+            ItemError(READ, "not a regular file (a folder, pipe, socket or device): not read")
+        )
+        return result
     except OSError as error:
         result.errors.append(ItemError(READ, f"cannot read the file: {error.strerror or error}"))
         return result

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("label", sa.String(255), nullable=False, unique=True),
         sa.Column("path", sa.Text, nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("size", sa.Integer),
+        sa.Column("size", sa.BigInteger),
         sa.Column("sha256", sa.String(64)),
         sa.Column("added_at", sa.String(40), nullable=False),
     )
@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("evidence_id", sa.Integer, sa.ForeignKey("evidence.id"), nullable=False),
         sa.Column("path", sa.Text, nullable=False),
-        sa.Column("size", sa.Integer),
+        sa.Column("size", sa.BigInteger),
         sa.Column("mtime", sa.String(40)),
         sa.Column("ctime", sa.String(40)),
         sa.Column("atime", sa.String(40)),
