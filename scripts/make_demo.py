@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -47,11 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     if code:
         return code
-    print("demo: expected counts (from how the demo was built):")
-    for category, counts in demo.expected_counts().items():
-        print(f"  {category}: {counts}")
-    print(f"demo: the result is in {case}/report.json (also report.html, report.csv)")
-    return 0
+    report = json.loads((case / "report.json").read_text(encoding="utf-8"))
+    expected = demo.expected_counts()
+    found = report["summary"]["by_category"]
+    if found == expected:
+        print("demo: every count matches what the demo case was built to hold")
+    else:
+        print("demo: counts differ from what the demo case was built to hold:")
+        for category in expected:
+            print(f"  {category}: expected {expected[category]}, found {found[category]}")
+    print(f"demo: the result is in {case / 'report.json'} (also report.html and report.csv beside it)")
+    return 0 if found == expected else 1
 
 
 if __name__ == "__main__":

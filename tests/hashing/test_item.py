@@ -194,3 +194,17 @@ def test_limits_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARDEN_VPDQ_SECONDS_PER_HASH", "often")
     with pytest.raises(ValueError, match="WARDEN_VPDQ_SECONDS_PER_HASH"):
         HashOptions()
+
+
+def test_a_heic_copy_is_hashed_and_matches_its_jpeg(tmp_path: Path) -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    photo = media("photos", "n01440764_tench.jpg")
+    copy = tmp_path / "IMG_0001.HEIC"
+    Image.open(photo).save(copy, format="HEIF", quality=85)
+    heic = hash_file(copy)
+    assert (heic.media.value, heic.format, heic.errors) == ("still", "heic", [])
+    assert heic.pdq is not None
+    listed = hash_file(photo, HashOptions(exact_pdq=True))
+    assert listed.pdq is not None
+    assert pdq_distance(heic.pdq, listed.pdq) <= 31

@@ -86,6 +86,29 @@ def find_borders(pixels: Pixels) -> Borders | None:
     return borders if any((borders.top, borders.bottom, borders.left, borders.right)) else None
 
 
+def evened(borders: Borders) -> list[Borders]:
+    """Other likely cuts when opposite bars came out unequal: added bars are nearly always equal.
+
+    A bar beside picture of its own colour (a black bar next to a dark edge) is found short or not at all,
+    so for each axis the bar found on one side is tried on both, and unequal pairs are tried at the smaller
+    and at the larger width. Returns the distinct cuts other than ``borders`` itself (at most two).
+    """
+
+    def pair(first: int, second: int, pick: str) -> tuple[int, int]:
+        if not first or not second:
+            return (max(first, second),) * 2
+        return (min(first, second),) * 2 if pick == "smaller" else (max(first, second),) * 2
+
+    found = []
+    for pick in ("smaller", "larger"):
+        top, bottom = pair(borders.top, borders.bottom, pick)
+        left, right = pair(borders.left, borders.right, pick)
+        candidate = Borders(top, bottom, left, right)
+        if candidate != borders and candidate not in found:
+            found.append(candidate)
+    return found
+
+
 def trim(pixels: Pixels, borders: Borders) -> Pixels:
     """The picture inside the bars (a view, no copy)."""
     height, width = pixels.shape[:2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from warden.hashing.borders import Borders, find_borders, trim
+from warden.hashing.borders import Borders, evened, find_borders, trim
 from warden.hashing.decode import Pixels
 from warden.hashing.kinds import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
 from warden.hashing.pdq import PdqVariant, pdq_dihedral, pdq_distance, pdq_transformed
@@ -18,6 +18,10 @@ Larger images use the shortcut, whose error shrinks as the image grows (about 5 
 
 TRIMMED = "trimmed"
 """Prefix of the variants of the image with its uniform bars cut off: ``trimmed``, ``trimmed+flip_y``, ..."""
+
+EVENED = "trimmed_even"
+"""Prefix of the variants cut with opposite bars made equal (see :func:`~warden.hashing.borders.evened`):
+``trimmed_even``, ``trimmed_even2``, each with ``+rotate90`` and so on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,8 @@ def robust_pdq(pixels: Pixels, *, trim_borders: bool = True) -> RobustPdq:
     borders = find_borders(pixels) if trim_borders else None
     if borders is not None:
         variants += _eight(trim(pixels, borders), TRIMMED)
+        for number, other in enumerate(evened(borders), start=1):
+            variants += _eight(trim(pixels, other), EVENED if number == 1 else f"{EVENED}{number}")
     return RobustPdq(variants, borders)
 
 

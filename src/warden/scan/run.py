@@ -190,7 +190,6 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         if batch:
             with case.engine.begin() as connection:
                 write_items(connection, batch, scan_id=scan_id, hashset_ids=set_ids)
-            progress.advance(len(batch))
             batch.clear()
         last_commit = time.monotonic()
 
@@ -198,6 +197,7 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         for evidence_id, record, fs_path in pending:
             if fs_path is None:
                 batch.append((evidence_id, record))
+                progress.advance()
                 continue
             yield (evidence_id, record), fs_path
 
@@ -217,6 +217,7 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
                     record.matches = match_item(hashes, open_sets, thresholds, compare_videos)
                 hashed += 1
                 batch.append((evidence_id, record))
+                progress.advance()
                 if len(batch) >= batch_size or time.monotonic() - last_commit > 2.0:
                     flush()
         flush()
