@@ -123,3 +123,19 @@ def test_neither_case_nor_store_holds_the_hash_set_in_clear(
         if sha1 not in in_evidence:
             for value in (md5, sha1, sha256):
                 assert value.encode() not in case_blob
+
+
+def test_a_case_folder_inside_the_evidence_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    evidence = tmp_path / "exhibit"
+    evidence.mkdir()
+    (evidence / "a.txt").write_text("x")
+    listed = tmp_path / "set.csv"
+    listed.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "0" * 32 + ",,,,A,1\n")
+    code = main(
+        ["scan", str(evidence), "--hashset", str(listed), "--case", str(evidence / "case"), "--quiet"]
+    )
+    assert code == 2
+    assert "never writes into what it scans" in capsys.readouterr().err
+    assert sorted(p.name for p in evidence.iterdir()) == ["a.txt"]

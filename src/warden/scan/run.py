@@ -14,7 +14,7 @@ from warden import settings
 from warden.case.folder import Case, EvidenceRecord
 from warden.case.items import count_items, done_keys, write_items
 from warden.case.records import ItemError, ItemRecord, Media
-from warden.errors import EvidenceError
+from warden.errors import EvidenceError, UsageError
 from warden.evidence.base import ItemRef
 from warden.evidence.sources import source_for
 from warden.hashing.kinds import EXACT_KINDS, VideoHash, VpdqFrame
@@ -85,6 +85,26 @@ def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[Evidence
     return registered
 
 
+def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, Path]) -> None:
+    """Evidence is read-only: nothing the scan writes may lie inside it.
+
+    Raises:
+        EvidenceError: an evidence path does not exist.
+        UsageError: the case folder or the store is inside an evidence folder (or is one).
+    """
+    for given in evidence:
+        if not given.exists() and not given.is_symlink():
+            raise EvidenceError(f"evidence {given} does not exist")
+        root = given.resolve()
+        for what, output in outputs.items():
+            place = output.resolve()
+            if place == root or root in place.parents:
+                raise UsageError(
+                    f"the {what} {output} is inside the evidence {given}: a scan never writes into what it "
+                    "scans; put it elsewhere"
+                )
+
+
 def _item_from_ref(label: str, ref: ItemRef) -> ItemRecord:
     record = ItemRecord(
         evidence=label, path=ref.path, size=ref.size, mtime=ref.mtime, ctime=ref.ctime, atime=ref.atime
@@ -150,6 +170,9 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         HashSetNotFoundError: a named hash set is neither in the store nor a file.
     """
     progress = progress or SilentProgress()
+    _refuse_writing_into_evidence(
+        options.evidence, {"case folder": options.case_dir, "hash-set store": store.root}
+    )
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
     already = count_items(case.engine)
