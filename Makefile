@@ -4,15 +4,20 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-case
-DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg
+DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg \
+	unar mtools dosfstools e2fsprogs ntfs-3g exfatprogs ewf-tools fdisk gdisk hashdeep libgsf-bin
+# Commands the tests and the scan use, one per Debian package above (besides the FFmpeg libraries).
+DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire sfdisk sgdisk hashdeep gsf
 
 .PHONY: install system-deps demo test lint types unit bench clean
 
 # A C compiler builds Warden's PDQ index search and pdqhash; FFmpeg's development libraries are what vpdq
-# builds against. Installed only when missing.
+# builds against; unar reads RAR archives; the rest build the test disk images and thumbnail caches
+# (mtools, dosfstools, e2fsprogs, ntfs-3g, exfatprogs, ewf-tools, fdisk, gdisk, libgsf-bin) and run the
+# benchmark's competitor (hashdeep). Installed only when missing.
 system-deps:
-	@if ! command -v gcc >/dev/null || ! pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null \
-	    || ! command -v ffmpeg >/dev/null; then \
+	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ] || ! pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null; then \
 	  echo "Installing Debian packages: $(DEBIAN_PACKAGES)"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES); \
@@ -23,7 +28,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml $(BIN)/python | system-deps
-	$(BIN)/python -m pip install -q -e '.[video,heic,bench,dev]'
+	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,bench,dev]'
 	touch $@
 
 install: system-deps $(VENV)/.installed

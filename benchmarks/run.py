@@ -12,7 +12,7 @@ import bench_index
 
 
 def main() -> int:
-    """Hashing (12 MP JPEGs, fast PDQ vs the HMA way), then the index (1M and 10M hashes vs FAISS)."""
+    """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan."""
     print("=" * 100)
     print(
         "Hashing: Warden's PDQ against full decode + pdqhash, the way Meta's Hasher-Matcher-Actioner hashes"
@@ -23,7 +23,12 @@ def main() -> int:
     print("=" * 100)
     print("Index: Warden's PDQ range index against FAISS IndexBinaryFlat and IndexBinaryMultiHash (HMA's)")
     print("=" * 100, flush=True)
-    return code or bench_index.main([])
+    code = code or bench_index.main([])
+    print()
+    print("=" * 100)
+    print("Evidence: scanning a disk image, beside reading it and hashing its files with standard tools")
+    print("=" * 100, flush=True)
+    return code or bench_evidence.main([])
 
 
 if __name__ == "__main__":

@@ -55,6 +55,11 @@ class TerminalProgress:
             self._console.print(f"resuming: {already_done} of {total} items were recorded by an earlier run")
         self._task = self._bar.add_task("scanning", total=total, completed=already_done, rate="")
 
+    def found(self, total: int) -> None:
+        """Grow the bar: containers gave out more items than the first estimate."""
+        if self._task is not None:
+            self._bar.update(self._task, total=total)
+
     def advance(self, count: int = 1) -> None:
         """Move the bar on and refresh the rate."""
         if self._task is None:

@@ -103,6 +103,37 @@ MAX_DEPTH = _declare(
     "64",
     "Deepest folder level a scan descends; deeper folders are recorded as errors.",
 )
+SPOOL = _declare(
+    "spool",
+    "",
+    "Folder under which a scan makes its private spool for items inside containers (copied there to be "
+    "hashed, deleted straight after); empty means the system's temporary folder. Never inside evidence.",
+)
+MAX_NESTING = _declare(
+    "max_nesting",
+    "8",
+    "Containers (archives, disk images, thumbnail caches) nested deeper than this are recorded, not opened.",
+)
+MAX_MEMBERS = _declare(
+    "max_members",
+    "100000",
+    "Most items one container may give out; the rest are summed up in one error item.",
+)
+MAX_MEMBER_BYTES = _declare(
+    "max_member_bytes",
+    "4294967296",
+    "Largest item a container may give out, in bytes; a larger one is recorded as an error, not read.",
+)
+MAX_RATIO = _declare(
+    "max_ratio",
+    "1000",
+    "Largest uncompressed-to-compressed ratio of an archive member before it is recorded as a possible bomb.",
+)
+CARVE = _declare(
+    "carve",
+    "1",
+    "1 carves images and videos out of the unallocated space of disk images; 0 skips carving.",
+)
 BATCH_SIZE = _declare(
     "batch_size",
     "64",

@@ -72,3 +72,26 @@ def test_known_good_not_indecent_and_errors_are_counted_apart() -> None:
 def test_a_listed_file_that_is_not_recognisable_media_is_still_counted() -> None:
     summary = summarize([item("renamed.dat", "s9", Media.OTHER, Category.B)]).to_json()
     assert summary["by_category"]["B"]["stills_files"] == 1
+
+
+def test_counts_are_split_by_where_items_were_found_and_thumbnails_kept_apart() -> None:
+    live = item("a.jpg", "s1", Media.STILL, Category.A)
+    deleted = item("p1//old/a.jpg", "s1", Media.STILL, Category.A)
+    deleted.state = "deleted"
+    carved = item("p1//unallocated@0x1000.jpg", "s2", Media.STILL, Category.B)
+    carved.state = "carved"
+    thumb = item("a.jpg//exif-thumbnail", "t1", Media.STILL, Category.A)
+    thumb.state = "thumbnail"
+    summary = summarize([live, deleted, carved, thumb]).to_json()
+    assert summary["by_category"]["A"] == {
+        "stills_files": 2,
+        "stills_unique": 1,
+        "movies_files": 0,
+        "movies_unique": 0,
+    }
+    assert summary["by_category"]["B"]["stills_files"] == 1
+    by_state = summary["by_state"]
+    assert by_state["live"]["A"]["stills_files"] == 1
+    assert by_state["deleted"]["A"]["stills_unique"] == 1
+    assert by_state["carved"]["B"]["stills_files"] == 1
+    assert by_state["thumbnail"]["A"]["stills_files"] == 1

@@ -37,6 +37,7 @@ class EvidenceRecord:
     kind: str
     size: int | None
     sha256: str | None
+    details: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,15 @@ class Case:
         with self.engine.connect() as connection:
             rows = connection.execute(select(schema.evidence).order_by(schema.evidence.c.id)).mappings()
             return [
-                EvidenceRecord(r["id"], r["label"], r["path"], r["kind"], r["size"], r["sha256"])
+                EvidenceRecord(
+                    r["id"],
+                    r["label"],
+                    r["path"],
+                    r["kind"],
+                    r["size"],
+                    r["sha256"],
+                    json.loads(r["details"]) if r["details"] else {},
+                )
                 for r in rows
             ]
 
@@ -157,6 +166,25 @@ class Case:
             key = result.inserted_primary_key
             assert key is not None
             return int(key[0])
+
+    def set_evidence_hash(self, evidence_id: int, sha256: str) -> None:
+        """Record the SHA-256 of an evidence file (taken from its root item's digests)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(schema.evidence).where(schema.evidence.c.id == evidence_id).values(sha256=sha256)
+            )
+
+    def set_evidence_details(self, evidence_id: int, details: dict[str, Any]) -> None:
+        """Record what the evidence file is as a whole (image format, segments, stored and computed MD5)."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(schema.evidence)
+                .where(schema.evidence.c.id == evidence_id)
+                .values(details=json.dumps(details, sort_keys=True))
+            )
+            audit.append(
+                connection, operator_name(), "evidence.describe", {"evidence": evidence_id, **details}
+            )
 
     def hashsets(self) -> list[HashSetRecord]:
         """The hash sets this case is matched against."""

@@ -63,6 +63,10 @@ def write_items(
                 vpdq=record.vpdq,
                 category=category.value if category else None,
                 notes=json.dumps(record.notes) if record.notes else None,
+                state=record.state,
+                provenance=json.dumps(record.provenance, sort_keys=True) if record.provenance else None,
+                parent=record.parent,
+                crtime=record.crtime,
                 scan_id=scan_id,
             )
         )
@@ -131,6 +135,10 @@ def load_items(engine: Engine) -> list[ItemRecord]:
                     mtime=row["mtime"],
                     ctime=row["ctime"],
                     atime=row["atime"],
+                    crtime=row["crtime"],
+                    state=row["state"],
+                    provenance=json.loads(row["provenance"]) if row["provenance"] else [],
+                    parent=row["parent"],
                     md5=row["md5"],
                     sha1=row["sha1"],
                     sha256=row["sha256"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from warden.grading.categories import Category, most_serious
 from warden.hashing.item import ItemError
@@ -63,8 +64,12 @@ class MatchRecord:
 class ItemRecord:
     """Everything the case keeps about one item: where it is, its hashes, its matches and its problems.
 
-    ``path`` is relative to its evidence root, with ``/`` separators, and with ``evidence`` (the evidence
-    label) it identifies the item stably across runs, which is what makes a scan resumable.
+    ``path`` is the item's place inside its evidence root (folders and file-system paths ``/``-separated,
+    one container level from the next by ``//``); with ``evidence`` (the evidence label) it identifies the
+    item stably across runs, which is what makes a scan resumable. ``provenance`` is the same place step by
+    step with the facts of each level (partition offsets, inodes, archive members, carved offsets);
+    ``state`` says whether the item was live, deleted, carved or a thumbnail; ``parent`` is the path of the
+    container item it came out of.
     """
 
     evidence: str
@@ -75,6 +80,10 @@ class ItemRecord:
     mtime: str | None = None
     ctime: str | None = None
     atime: str | None = None
+    crtime: str | None = None
+    state: str = "live"
+    provenance: list[dict[str, Any]] = field(default_factory=list)
+    parent: str | None = None
     md5: str | None = None
     sha1: str | None = None
     sha256: str | None = None

@@ -1,4 +1,4 @@
-"""Tables of the case database (format version 1); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 2); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
@@ -38,6 +38,7 @@ evidence = Table(
     Column("size", BigInteger),
     Column("sha256", String(64)),
     Column("added_at", String(40), nullable=False),
+    Column("details", Text),
 )
 
 hashsets = Table(
@@ -85,6 +86,10 @@ items = Table(
     Column("vpdq", Text),
     Column("category", String(32)),
     Column("notes", Text),
+    Column("state", String(16), nullable=False, server_default="live"),
+    Column("provenance", Text),
+    Column("parent", Text),
+    Column("crtime", String(40)),
     Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
     UniqueConstraint("evidence_id", "path", name="uq_items_evidence_path"),
 )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from warden import settings
 from warden.clock import from_timestamp
-from warden.evidence.base import SOURCES, ItemRef
+from warden.evidence.base import Item, Step
 
 _SPECIAL = {
     stat.S_IFIFO: "a named pipe",
@@ -24,26 +24,26 @@ def printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _ref(path: str, fs_path: str, st: os.stat_result) -> ItemRef:
-    times = {
-        "mtime": from_timestamp(st.st_mtime),
-        "ctime": from_timestamp(st.st_ctime),
-        "atime": from_timestamp(st.st_atime),
-    }
+def _problem(path: str, problem: str) -> Item:
+    return Item(steps=(Step("file", path),), problem=problem)
+
+
+def _ref(path: str, fs_path: str, st: os.stat_result) -> Item:
+    steps = (Step("file", path),)
+    mtime, ctime, atime = (from_timestamp(t) for t in (st.st_mtime, st.st_ctime, st.st_atime))
     mode = stat.S_IFMT(st.st_mode)
     if mode == stat.S_IFREG:
-        return ItemRef(path, fs_path, size=st.st_size, **times)
+        return Item(steps, size=st.st_size, mtime=mtime, ctime=ctime, atime=atime, fs_path=fs_path)
     if mode == stat.S_IFLNK:
         try:
             target = os.readlink(fs_path)
         except OSError as exc:
             target = f"<unreadable: {exc.strerror}>"
         # Following links could leave the evidence (and read the examiner's own disk) or loop forever.
-        return ItemRef(
-            path, None, size=st.st_size, problem=f"symbolic link to {target!r}, not followed", **times
-        )
+        problem = f"symbolic link to {target!r}, not followed"
+        return Item(steps, size=st.st_size, mtime=mtime, ctime=ctime, atime=atime, problem=problem)
     kind = _SPECIAL.get(mode, "not a regular file")
-    return ItemRef(path, None, size=None, problem=f"{kind}, not read", **times)
+    return Item(steps, mtime=mtime, ctime=ctime, atime=atime, problem=f"{kind}, not read")
 
 
 class FileSource:
@@ -55,12 +55,12 @@ class FileSource:
         """Any path that is not a folder."""
         return not path.is_dir()
 
-    def items(self, path: Path) -> Iterator[ItemRef]:
+    def items(self, path: Path) -> Iterator[Item]:
         """The file itself."""
         try:
             st = os.lstat(path)
         except OSError as exc:
-            yield ItemRef(printable(path.name), None, problem=f"cannot be read: {exc.strerror}")
+            yield _problem(printable(path.name), f"cannot be read: {exc.strerror}")
             return
         yield _ref(printable(path.name), str(path), st)
 
@@ -74,7 +74,7 @@ class FolderSource:
         """A real folder (not a link to one)."""
         return path.is_dir() and not path.is_symlink()
 
-    def items(self, path: Path) -> Iterator[ItemRef]:
+    def items(self, path: Path) -> Iterator[Item]:
         """Every file below ``path``; unreadable or too-deep folders become items with a problem."""
         max_depth = settings.get_int(settings.MAX_DEPTH)
         stack: list[tuple[str, str, int]] = [(str(path), "", 0)]
@@ -84,7 +84,7 @@ class FolderSource:
                 with os.scandir(fs_dir) as listing:
                     entries = sorted(listing, key=lambda entry: entry.name)
             except OSError as exc:
-                yield ItemRef(rel_dir or ".", None, problem=f"folder cannot be listed: {exc.strerror}")
+                yield _problem(rel_dir or ".", f"folder cannot be listed: {exc.strerror}")
                 continue
             subfolders: list[tuple[str, str, int]] = []
             for entry in entries:
@@ -93,18 +93,14 @@ class FolderSource:
                 try:
                     st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
-                    yield ItemRef(rel, None, problem=f"cannot be read: {exc.strerror}")
+                    yield _problem(rel, f"cannot be read: {exc.strerror}")
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     if depth + 1 > max_depth:
-                        yield ItemRef(rel, None, problem=f"folder deeper than {max_depth} levels, not read")
+                        yield _problem(rel, f"folder deeper than {max_depth} levels, not read")
                     else:
                         subfolders.append((entry.path, rel, depth + 1))
                     continue
                 yield _ref(rel, entry.path, st)
             # Reversed onto the stack so folders are visited in sorted order.
             stack.extend(reversed(subfolders))
-
-
-SOURCES.register("folder", FolderSource())
-SOURCES.register("file", FileSource())

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from warden.evidence import folder
 from warden.evidence.base import SOURCES, EvidenceSource
+from warden.evidence.folder import FileSource, FolderSource
 
-BUILT_IN = (folder.FolderSource, folder.FileSource)
+# Built-in sources register through the same door as a plug-in's; the order is the order they are tried.
+for _source in (FolderSource(), FileSource()):
+    SOURCES.register(_source.name, _source)
 
 
 def source_for(path: Path) -> EvidenceSource:

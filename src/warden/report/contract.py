@@ -55,6 +55,9 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "matches": len(item.matches),
         "error": "; ".join(f"{e.stage}: {e.message}" for e in item.errors) or None,
         "notes": list(item.notes),
+        "state": item.state,
+        "parent": item.parent,
+        "provenance": list(item.provenance),
     }
 
 

@@ -39,6 +39,7 @@ class Summary:
     unmatched_media: int = 0
     low_quality_pdq: int = 0
     by_category: dict[str, CategoryCounts] = field(default_factory=dict)
+    by_state: dict[str, dict[str, CategoryCounts]] = field(default_factory=dict)
     matches_by_kind: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
@@ -51,8 +52,29 @@ class Summary:
             "unmatched_media": self.unmatched_media,
             "low_quality_pdq": self.low_quality_pdq,
             "by_category": {name: counts.to_json() for name, counts in self.by_category.items()},
+            "by_state": {
+                state: {name: counts.to_json() for name, counts in categories.items()}
+                for state, categories in self.by_state.items()
+            },
             "matches_by_kind": dict(sorted(self.matches_by_kind.items())),
         }
+
+
+STATES = ("live", "deleted", "carved", "thumbnail")
+"""Where items were found; ``by_category`` totals every state but ``thumbnail``, which is counted apart."""
+
+
+def _empty() -> dict[str, CategoryCounts]:
+    return {category.value: CategoryCounts() for category in INDECENT}
+
+
+def _count(counts: CategoryCounts, media: Media, first: bool) -> None:
+    if media is Media.STILL:
+        counts.stills_files += 1
+        counts.stills_unique += int(first)
+    else:
+        counts.movies_files += 1
+        counts.movies_unique += int(first)
 
 
 def summarize(items: Iterable[ItemRecord]) -> Summary:
@@ -60,9 +82,13 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
 
     A video is one moving image. Files count every copy; ``*_unique`` counts distinct SHA-1 within the
     category (an item without a SHA-1, which cannot happen for a readable file, counts as its own image).
+    ``by_category`` counts full images wherever found (live, deleted, carved); a thumbnail's match is only
+    counted under ``by_state["thumbnail"]``, apart from full images. ``by_state`` splits the same counts by
+    where each item was found.
     """
-    summary = Summary(by_category={category.value: CategoryCounts() for category in INDECENT})
+    summary = Summary(by_category=_empty(), by_state={state: _empty() for state in STATES})
     unique: dict[tuple[str, Media], set[str]] = {}
+    unique_by_state: dict[tuple[str, str, Media], set[str]] = {}
     for item in items:
         summary.files_total += 1
         if item.errors:
@@ -88,15 +114,14 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
         # A file whose bytes Warden could not identify as media but whose digest is listed is that image:
         # it is counted, as a still, rather than dropped from the count.
         media = item.media if is_media else Media.STILL
-        counts = summary.by_category[category.value]
-        seen = unique.setdefault((category.value, media), set())
         key = item.sha1 or f"{item.evidence}/{item.path}"
-        first = key not in seen
+        state = item.state if item.state in summary.by_state else "live"
+        seen_in_state = unique_by_state.setdefault((state, category.value, media), set())
+        _count(summary.by_state[state][category.value], media, key not in seen_in_state)
+        seen_in_state.add(key)
+        if state == "thumbnail":
+            continue
+        seen = unique.setdefault((category.value, media), set())
+        _count(summary.by_category[category.value], media, key not in seen)
         seen.add(key)
-        if media is Media.STILL:
-            counts.stills_files += 1
-            counts.stills_unique += int(first)
-        else:
-            counts.movies_files += 1
-            counts.movies_unique += int(first)
     return summary

@@ -14,6 +14,9 @@ class Progress(Protocol):
     def start(self, total: int, already_done: int) -> None:
         """Hashing begins: ``total`` items in all, ``already_done`` of them by an earlier run."""
 
+    def found(self, total: int) -> None:
+        """The walk has found ``total`` items in all so far (more than first estimated)."""
+
     def advance(self, count: int = 1) -> None:
         """``count`` more items are recorded."""
 
@@ -28,6 +31,9 @@ class SilentProgress:
         """Ignore."""
 
     def start(self, total: int, already_done: int) -> None:
+        """Ignore."""
+
+    def found(self, total: int) -> None:
         """Ignore."""
 
     def advance(self, count: int = 1) -> None:

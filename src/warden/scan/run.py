@@ -1,8 +1,7 @@
-"""The scan: list the evidence, hash what is not yet in the case, match it, record it, write the reports."""
+"""The scan: walk the evidence, hash what is not yet in the case, match it, record it, write the reports."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -13,17 +12,18 @@ from typing import Any
 from warden import settings
 from warden.case.folder import Case, EvidenceRecord
 from warden.case.items import count_items, done_keys, write_items
-from warden.case.records import ItemError, ItemRecord, Media
+from warden.case.records import ItemError, ItemRecord
 from warden.errors import EvidenceError, UsageError
-from warden.evidence.base import ItemRef
+from warden.evidence.base import Item, JsonScalar, Limits
 from warden.evidence.sources import source_for
-from warden.hashing.kinds import EXACT_KINDS, VideoHash, VpdqFrame
-from warden.hashing.video_match import match_vpdq
+from warden.evidence.walk import walk
 from warden.hashsets.store import HashSetStore, OpenHashSet
 from warden.report.case_report import write_reports
-from warden.scan.matcher import ItemHashes, Thresholds, match_item
+from warden.scan.matcher import Thresholds, match_item
 from warden.scan.pool import HashingPool, WorkerFailure
 from warden.scan.progress import Progress, SilentProgress
+from warden.scan.recording import apply_hashes, compare_videos, record_for
+from warden.scan.spool import Spool
 
 
 @dataclass(slots=True)
@@ -49,12 +49,14 @@ class ScanResult:
     resumed_from: int = 0
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclass(slots=True)
+class _Task:
+    """One item on its way through a worker."""
+
+    evidence: EvidenceRecord
+    record: ItemRecord
+    spooled: Path | None
+    is_root: bool
 
 
 def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[EvidenceRecord, Path]]:
@@ -62,8 +64,6 @@ def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[Evidence
     labels = {record.label for record in known.values()}
     registered = []
     for given in paths:
-        if not given.exists() and not given.is_symlink():
-            raise EvidenceError(f"evidence {given} does not exist")
         path = given.resolve()
         if str(path) not in known:
             label = path.name or "root"
@@ -72,14 +72,9 @@ def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[Evidence
                 label, suffix = f"{path.name}-{suffix}", suffix + 1
             labels.add(label)
             source = source_for(path)
-            is_file = source.name == "file" and path.is_file()
-            case.add_evidence(
-                label,
-                str(path),
-                source.name,
-                path.stat().st_size if is_file else None,
-                _sha256_file(path) if is_file else None,
-            )
+            size = path.stat().st_size if source.name == "file" and path.is_file() else None
+            # A file's SHA-256 is its root item's, filled in when that item is hashed (one read, not two).
+            case.add_evidence(label, str(path), source.name, size, None)
             known = {record.path: record for record in case.evidence()}
         registered.append((known[str(path)], path))
     return registered
@@ -90,7 +85,7 @@ def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, P
 
     Raises:
         EvidenceError: an evidence path does not exist.
-        UsageError: the case folder or the store is inside an evidence folder (or is one).
+        UsageError: the case folder, the store or the spool is inside an evidence folder (or is one).
     """
     for given in evidence:
         if not given.exists() and not given.is_symlink():
@@ -105,60 +100,14 @@ def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, P
                 )
 
 
-def _item_from_ref(label: str, ref: ItemRef) -> ItemRecord:
-    record = ItemRecord(
-        evidence=label, path=ref.path, size=ref.size, mtime=ref.mtime, ctime=ref.ctime, atime=ref.atime
+def limits_from_settings() -> Limits:
+    """The container bounds the settings ask for."""
+    return Limits(
+        depth=settings.get_int(settings.MAX_NESTING),
+        members=settings.get_int(settings.MAX_MEMBERS),
+        member_bytes=settings.get_int(settings.MAX_MEMBER_BYTES),
+        ratio=settings.get_int(settings.MAX_RATIO),
     )
-    if ref.problem:
-        record.errors.append(ItemError("evidence", ref.problem))
-    return record
-
-
-def _apply_hashes(record: ItemRecord, result: dict[str, Any], min_quality: int) -> ItemHashes:
-    """Fill ``record`` from a worker's result; returns what matching needs."""
-    record.media = Media(result.get("media") or "other")
-    record.format = result.get("format")
-    record.md5, record.sha1, record.sha256 = result.get("md5"), result.get("sha1"), result.get("sha256")
-    record.size = result.get("size", record.size)
-    record.width, record.height = result.get("width"), result.get("height")
-    record.pdq, record.pdq_quality = result.get("pdq"), result.get("pdq_quality")
-    for error in result.get("errors") or []:
-        record.errors.append(ItemError(error["stage"], error["message"]))
-    frames = tuple(
-        VpdqFrame(pdq=frame["pdq"], quality=int(frame["quality"]), timestamp=float(frame["timestamp"]))
-        for frame in result.get("vpdq") or []
-    )
-    if frames:
-        record.vpdq = " ".join(frame.to_text() for frame in frames)
-    if record.pdq is not None and record.pdq_quality is not None and record.pdq_quality < min_quality:
-        record.notes.append(
-            f"pdq quality {record.pdq_quality} < {min_quality}: too little detail to match perceptually"
-        )
-    digests = {kind: result[kind.value] for kind in EXACT_KINDS if result.get(kind.value)}
-    variants = [(v["variant"], v["pdq"], int(v["quality"])) for v in result.get("pdq_variants") or []]
-    return ItemHashes(digests=digests, pdq_variants=variants, video=frames or None)
-
-
-def compare_videos(query: VideoHash, listed: VideoHash) -> tuple[float, float]:
-    """The reference vPDQ comparison, as the matcher wants it: (query %, listed %)."""
-    result = match_vpdq(query, listed)
-    return result.query_percent, result.compared_percent
-
-
-def _listing(
-    evidence: list[tuple[EvidenceRecord, Path]], skip: set[tuple[int, str]], progress: Progress
-) -> tuple[list[tuple[int, ItemRecord, str | None]], int]:
-    pending: list[tuple[int, ItemRecord, str | None]] = []
-    total = 0
-    for record, path in evidence:
-        for ref in source_for(path).items(path):
-            total += 1
-            if total % 1000 == 0:
-                progress.listing(total)
-            if (record.id, ref.path) in skip:
-                continue
-            pending.append((record.id, _item_from_ref(record.label, ref), ref.fs_path))
-    return pending, total
 
 
 def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | None = None) -> ScanResult:
@@ -166,13 +115,16 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
 
     Raises:
         EvidenceError: an evidence path does not exist.
+        UsageError: the case folder, store or spool is inside the evidence.
         CaseMismatchError: the case was scanned against other hash sets.
         HashSetNotFoundError: a named hash set is neither in the store nor a file.
     """
     progress = progress or SilentProgress()
-    _refuse_writing_into_evidence(
-        options.evidence, {"case folder": options.case_dir, "hash-set store": store.root}
-    )
+    spool_parent = Path(settings.get_str(settings.SPOOL)) if settings.get_str(settings.SPOOL) else None
+    outputs = {"case folder": options.case_dir, "hash-set store": store.root}
+    if spool_parent is not None:
+        outputs["spool"] = spool_parent
+    _refuse_writing_into_evidence(options.evidence, outputs)
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
     already = count_items(case.engine)
@@ -190,6 +142,7 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         "max_image_pixels": settings.get_int(settings.MAX_IMAGE_PIXELS),
         "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
     }
+    limits = limits_from_settings()
     workers = options.workers or settings.get_int(settings.WORKERS) or _cpu_count()
     scan_id = case.start_scan(
         {
@@ -198,15 +151,18 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
             "workers": workers,
             **hash_options,
             **asdict(thresholds),
+            "limits": asdict(limits),
         }
     )
     skip = done_keys(case.engine)
-    pending, total = _listing(evidence, skip, progress)
-    progress.start(total, total - len(pending))
+    estimate = sum(_count(path) for _, path in evidence)
+    progress.start(max(estimate, len(skip)), len(skip))
     batch_size = settings.get_int(settings.BATCH_SIZE)
     batch: list[tuple[int, ItemRecord]] = []
     last_commit = time.monotonic()
     hashed = 0
+    seen = 0
+    status = "interrupted"
 
     def flush() -> None:
         nonlocal last_commit
@@ -216,42 +172,83 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
             batch.clear()
         last_commit = time.monotonic()
 
-    def readable() -> Iterator[tuple[tuple[int, ItemRecord], str]]:
-        for evidence_id, record, fs_path in pending:
-            if fs_path is None:
-                batch.append((evidence_id, record))
-                progress.advance()
-                continue
-            yield (evidence_id, record), fs_path
+    def record(evidence_id: int, item: ItemRecord) -> None:
+        batch.append((evidence_id, item))
+        progress.advance()
+        if len(batch) >= batch_size or time.monotonic() - last_commit > 2.0:
+            flush()
 
-    status = "interrupted"
+    def tasks(spool: Spool) -> Iterator[tuple[_Task, str]]:
+        nonlocal seen
+        for record_, path in evidence:
+
+            def describe(
+                item: Item, details: dict[str, JsonScalar], _record: EvidenceRecord = record_
+            ) -> None:
+                # Verifying a whole image is done once per case, not again on every resume.
+                if not _record.details:
+                    case.set_evidence_details(_record.id, dict(details))
+
+            source = source_for(path)
+            for found in walk(source.items(path), limits, spool_dir=str(spool.folder), describe=describe):
+                seen += 1
+                if seen > estimate:
+                    progress.found(seen)
+                if (record_.id, found.item.path) in skip:
+                    continue
+                item_record = record_for(record_.label, found)
+                is_root = found.depth == 0 and source.name == "file"
+                if not found.item.readable:
+                    record(record_.id, item_record)
+                    continue
+                if found.item.fs_path is not None:
+                    yield _Task(record_, item_record, None, is_root), found.item.fs_path
+                    continue
+                try:
+                    spooled = spool.put(found.item, limits.member_bytes)
+                except OSError as error:
+                    item_record.errors.append(ItemError("read", f"cannot be read: {error}"))
+                    record(record_.id, item_record)
+                    continue
+                yield _Task(record_, item_record, spooled, is_root), str(spooled)
+
     try:
-        with HashingPool[tuple[int, ItemRecord]](
-            workers,
-            hash_options,
-            timeout=float(settings.get_int(settings.ITEM_TIMEOUT)),
-            memory_mb=settings.get_int(settings.WORKER_MEMORY_MB),
-        ) as pool:
-            for (evidence_id, record), result in pool.map(readable()):
+        with (
+            Spool(spool_parent) as spool,
+            HashingPool[_Task](
+                workers,
+                hash_options,
+                timeout=float(settings.get_int(settings.ITEM_TIMEOUT)),
+                memory_mb=settings.get_int(settings.WORKER_MEMORY_MB),
+            ) as pool,
+        ):
+            for task, result in pool.map(tasks(spool)):
+                if task.spooled is not None:
+                    task.spooled.unlink(missing_ok=True)
+                item_record = task.record
                 if isinstance(result, WorkerFailure):
-                    record.errors.append(ItemError("hash", str(result)))
+                    item_record.errors.append(ItemError("hash", str(result)))
                 else:
-                    hashes = _apply_hashes(record, result, thresholds.pdq_min_quality)
-                    record.matches = match_item(hashes, open_sets, thresholds, compare_videos)
+                    hashes = apply_hashes(item_record, result, thresholds.pdq_min_quality)
+                    item_record.matches = match_item(hashes, open_sets, thresholds, compare_videos)
+                    if task.is_root and item_record.sha256:
+                        case.set_evidence_hash(task.evidence.id, item_record.sha256)
                 hashed += 1
-                batch.append((evidence_id, record))
-                progress.advance()
-                if len(batch) >= batch_size or time.monotonic() - last_commit > 2.0:
-                    flush()
+                record(task.evidence.id, item_record)
         flush()
         status = "completed"
     finally:
         flush()
-        case.finish_scan(scan_id, status, {"hashed": hashed, "items": total})
+        case.finish_scan(scan_id, status, {"hashed": hashed, "items": seen})
         progress.finish()
     report, written = write_reports(case)
-    case.log(f"scan {scan_id} completed: {hashed} items hashed, {total} in all; reports in {case.path}")
+    case.log(f"scan {scan_id} completed: {hashed} items hashed, {seen} in all; reports in {case.path}")
     return ScanResult(case=case, report=report, written=written, hashed_now=hashed, resumed_from=already)
+
+
+def _count(path: Path) -> int:
+    """How many items an evidence root holds at its top level: the progress bar's first estimate."""
+    return sum(1 for _ in source_for(path).items(path))
 
 
 def _cpu_count() -> int:

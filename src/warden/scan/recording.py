@@ -1,0 +1,62 @@
+"""Turning what the walk found and what a worker computed into the case's record of an item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warden.case.records import ItemError, ItemRecord, Media
+from warden.evidence.walk import Found
+from warden.hashing.kinds import EXACT_KINDS, VideoHash, VpdqFrame
+from warden.hashing.video_match import match_vpdq
+from warden.scan.matcher import ItemHashes
+
+
+def record_for(label: str, found: Found) -> ItemRecord:
+    """The record of an item before hashing: where it is, its times, and its problem if it has one."""
+    item = found.item
+    record = ItemRecord(
+        evidence=label,
+        path=item.path,
+        size=item.size,
+        mtime=item.mtime,
+        ctime=item.ctime,
+        atime=item.atime,
+        crtime=item.crtime,
+        state=item.state.value,
+        provenance=[dict(step.to_json()) for step in item.steps],
+        parent=found.parent,
+    )
+    if item.problem:
+        record.errors.append(ItemError("evidence", item.problem))
+    return record
+
+
+def apply_hashes(record: ItemRecord, result: dict[str, Any], min_quality: int) -> ItemHashes:
+    """Fill ``record`` from a worker's result; returns what matching needs."""
+    record.media = Media(result.get("media") or "other")
+    record.format = result.get("format")
+    record.md5, record.sha1, record.sha256 = result.get("md5"), result.get("sha1"), result.get("sha256")
+    record.size = result.get("size", record.size)
+    record.width, record.height = result.get("width"), result.get("height")
+    record.pdq, record.pdq_quality = result.get("pdq"), result.get("pdq_quality")
+    for error in result.get("errors") or []:
+        record.errors.append(ItemError(error["stage"], error["message"]))
+    frames = tuple(
+        VpdqFrame(pdq=frame["pdq"], quality=int(frame["quality"]), timestamp=float(frame["timestamp"]))
+        for frame in result.get("vpdq") or []
+    )
+    if frames:
+        record.vpdq = " ".join(frame.to_text() for frame in frames)
+    if record.pdq is not None and record.pdq_quality is not None and record.pdq_quality < min_quality:
+        record.notes.append(
+            f"pdq quality {record.pdq_quality} < {min_quality}: too little detail to match perceptually"
+        )
+    digests = {kind: result[kind.value] for kind in EXACT_KINDS if result.get(kind.value)}
+    variants = [(v["variant"], v["pdq"], int(v["quality"])) for v in result.get("pdq_variants") or []]
+    return ItemHashes(digests=digests, pdq_variants=variants, video=frames or None)
+
+
+def compare_videos(query: VideoHash, listed: VideoHash) -> tuple[float, float]:
+    """The reference vPDQ comparison, as the matcher wants it: (query %, listed %)."""
+    result = match_vpdq(query, listed)
+    return result.query_percent, result.compared_percent
