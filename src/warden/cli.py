@@ -244,6 +244,16 @@ def settings_command() -> None:
         click.echo(f"{setting.env_var}={setting.raw()}\n    {setting.help}")
 
 
+def _attach_commands() -> None:
+    # Commands that live with their own package, attached here so `warden --help` lists them.
+    from warden.sentencing.command import sentence_command
+
+    cli.add_command(sentence_command)
+
+
+_attach_commands()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (documented in docs/errors.md)."""
     try:

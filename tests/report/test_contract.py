@@ -33,7 +33,7 @@ def sample() -> dict[str, object]:
 def test_the_report_carries_the_contract_fields() -> None:
     report = sample()
     assert report["schema"] == SCHEMA == "warden.report/1"
-    assert set(report) == {"schema", "case", "summary", "items"}
+    assert set(report) == {"schema", "case", "summary", "items", "sentencing"}
     case = report["case"]
     assert isinstance(case, dict)
     assert {"id", "created", "evidence", "hashsets", "tool"} <= set(case)

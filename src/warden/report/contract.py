@@ -10,6 +10,7 @@ from typing import Any
 from warden import TOOL_NAME, __version__
 from warden.case.records import ItemRecord, MatchRecord
 from warden.report.summary import summarize
+from warden.sentencing.section import sentencing_section
 
 SCHEMA = "warden.report/1"
 
@@ -64,7 +65,7 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
 def build_report(header: CaseHeader, items: Sequence[ItemRecord]) -> dict[str, Any]:
     """The whole report: same items in, same dict out (items are ordered by evidence and path)."""
     ordered = sorted(items, key=lambda item: (item.evidence, item.path))
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "case": {
             "id": header.id,
@@ -76,3 +77,7 @@ def build_report(header: CaseHeader, items: Sequence[ItemRecord]) -> dict[str, A
         "summary": summarize(ordered).to_json(),
         "items": [item_json(item) for item in ordered],
     }
+    # Where the counts fall in the sentencing guideline: computed from the report itself, so the same case
+    # gives the same section, and marked throughout as guidance for the court, not a sentence.
+    report["sentencing"] = sentencing_section(report)
+    return report

@@ -6,6 +6,7 @@ from html import escape
 from typing import Any
 
 from warden.grading.categories import INDECENT
+from warden.sentencing.html import SENTENCING_CSS, render_section_html
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#111}
@@ -14,6 +15,7 @@ th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;font-size:.9rem
 th{background:#eee} td.n{text-align:right;font-variant-numeric:tabular-nums}
 code{font-size:.8rem} .err{color:#a00}
 """
+_STYLE += SENTENCING_CSS
 
 
 def _cell(value: Any, numeric: bool = False) -> str:
@@ -91,8 +93,11 @@ def render_html(report: dict[str, Any]) -> str:
             + (f'<td class="err">{escape(error)}</td>' if error else "<td></td>")
             + "</tr>"
         )
+    parts.append("</table>")
+    if "sentencing" in report:
+        parts.append(render_section_html(report["sentencing"]))
     parts.append(
-        "</table><p>A perceptual match (pdq, vpdq) is a lead to be confirmed; an exact match is a copy of "
+        "<p>A perceptual match (pdq, vpdq) is a lead to be confirmed; an exact match is a copy of "
         "the listed file. See the tool's docs/limits.md for what perceptual matching can miss.</p>"
         "</body></html>\n"
     )
