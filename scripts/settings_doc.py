@@ -9,7 +9,7 @@ from warden import settings
 HEADER = """# Settings
 
 Every setting Warden reads is declared once, in `src/warden/settings.py`, with its default and help text.
-A setting is read from its environment variable, else its default; `warden settings` prints the current values.
+A setting is read from its environment variable, else its default; `warden settings` prints current values.
 This page is written by `scripts/settings_doc.py`; a test fails when a setting is missing here.
 
 | variable | default | meaning |

@@ -68,7 +68,9 @@ def test_scan_of_missing_evidence_exits_6(tmp_path: Path, capsys: pytest.Capture
 
 def test_unknown_hash_set_exits_4(tmp_path: Path) -> None:
     (tmp_path / "exhibit").mkdir()
-    code = main(["scan", str(tmp_path / "exhibit"), "--hashset", "no-such-set", "--case", str(tmp_path / "c")])
+    code = main(
+        ["scan", str(tmp_path / "exhibit"), "--hashset", "no-such-set", "--case", str(tmp_path / "c")]
+    )
     assert code == 4
 
 

@@ -199,6 +199,8 @@ def scan_command(
         db_url=db_url,
     )
     result = run_scan(options, _store(), progress_for_terminal(quiet))
+    for warning in result.warnings:
+        click.echo(f"warden: warning: {warning}", err=True)
     summary = result.report["summary"]
     _print_summary(summary)
     click.echo(f"report: {result.written['json']}")

@@ -94,16 +94,17 @@ def test_kill_9_then_resume_gives_the_uninterrupted_report(
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     partial = items_recorded(killed)
-    assert 0 < partial < 160, "the scan was not caught part-way"
+    first = json.loads((whole / "report.json").read_text())
+    total = first["summary"]["files_total"]  # the photos and the EXIF thumbnails some of them carry
+    assert total >= 160
+    assert 0 < partial < total, "the scan was not caught part-way"
     assert not (killed / "report.json").exists()
 
     resumed = subprocess.run(scan_command(folder, hashset, killed), env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
-    assert items_recorded(killed) == 160
-    first = json.loads((whole / "report.json").read_text())
+    assert items_recorded(killed) == total
     second = json.loads((killed / "report.json").read_text())
     assert comparable(second) == comparable(first)
-    assert second["summary"]["files_total"] == 160
 
 
 def test_running_a_finished_scan_again_changes_nothing(evidence: tuple[Path, Path], tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from warden.case.items import count_items, done_keys, write_items
 from warden.case.records import ItemError, ItemRecord
 from warden.errors import EvidenceError, UsageError
 from warden.evidence.base import Item, JsonScalar, Limits
+from warden.evidence.containers import UNAVAILABLE, register_built_in
 from warden.evidence.sources import source_for
 from warden.evidence.walk import walk
 from warden.hashsets.store import HashSetStore, OpenHashSet
@@ -47,6 +48,7 @@ class ScanResult:
     written: dict[str, Path] = field(default_factory=dict)
     hashed_now: int = 0
     resumed_from: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -143,6 +145,12 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
     }
     limits = limits_from_settings()
+    register_built_in(carve_unallocated=settings.get_str(settings.CARVE) not in ("0", "", "no", "false"))
+    warnings = [
+        f"{module.rsplit('.', 1)[-1]} containers are not opened: {why}" for module, why in UNAVAILABLE.items()
+    ]
+    for warning in warnings:
+        case.log(f"warning: {warning}")
     workers = options.workers or settings.get_int(settings.WORKERS) or _cpu_count()
     scan_id = case.start_scan(
         {
@@ -243,7 +251,9 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         progress.finish()
     report, written = write_reports(case)
     case.log(f"scan {scan_id} completed: {hashed} items hashed, {seen} in all; reports in {case.path}")
-    return ScanResult(case=case, report=report, written=written, hashed_now=hashed, resumed_from=already)
+    return ScanResult(
+        case=case, report=report, written=written, hashed_now=hashed, resumed_from=already, warnings=warnings
+    )
 
 
 def _count(path: Path) -> int:
