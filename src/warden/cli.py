@@ -221,6 +221,18 @@ def _print_summary(summary: dict[str, Any]) -> None:
             f"{name:<9} {counts['stills_files']:>7} / {counts['stills_unique']:<12} "
             f"{counts['movies_files']:>7} / {counts['movies_unique']}"
         )
+    found_where = []
+    for state in ("deleted", "carved", "thumbnail"):
+        categories = summary.get("by_state", {}).get(state, {})
+        files = sum(c["stills_files"] + c["movies_files"] for c in categories.values())
+        if files:
+            found_where.append(f"{files} {state}")
+    if found_where:
+        click.echo(
+            "of the matched, found "
+            + ", ".join(found_where)
+            + " (deleted and carved are in the counts above; thumbnails are counted apart)"
+        )
 
 
 # ---------------------------------------------------------------- report

@@ -151,6 +151,7 @@ class FileSystemWalk:
         self._limit = 0
         self._more = 0
         self._allocated: list[tuple[int, int]] = []
+        self._used: list[tuple[int, int]] = []
         self._seen: set[int] = set()
         self._listed: dict[int, str] = {}
         self._named: set[int] = set()
@@ -186,12 +187,17 @@ class FileSystemWalk:
         for entry in self.entries:
             if entry.deleted and entry.problem is None:
                 entry.problem = self._lost(entry)
+        # A deleted file that is read through its entry is not carved again out of the same clusters: that
+        # would count one copy twice, once deleted and once carved.
+        recovered = [run for e in self.entries if e.deleted and e.problem is None for run in e.runs]
+        self._used = _merge(self._allocated + recovered)
         self.entries.sort(key=lambda entry: entry.path.split("/"))
         return self._more
 
     def unallocated(self, start: int, end: int) -> list[tuple[int, int]]:
-        """The stretches of ``[start, end)`` no allocated file of this file system uses."""
-        return complement(self._allocated, start, end)
+        """The stretches of ``[start, end)`` used neither by an allocated file nor by a deleted file read through
+        its entry: what carving searches."""
+        return complement(self._used, start, end)
 
     def _add(self, entry: FileEntry) -> None:
         if len(self.entries) < self._limit:

@@ -17,7 +17,14 @@ def case_header(case: Case) -> CaseHeader:
         id=case.id,
         created=case.created,
         evidence=[
-            {"label": e.label, "path": e.path, "kind": e.kind, "size": e.size, "sha256": e.sha256}
+            {
+                "label": e.label,
+                "path": e.path,
+                "kind": e.kind,
+                "size": e.size,
+                "sha256": e.sha256,
+                "details": e.details,
+            }
             for e in case.evidence()
         ],
         hashsets=[
