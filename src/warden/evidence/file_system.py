@@ -195,8 +195,8 @@ class FileSystemWalk:
         return self._more
 
     def unallocated(self, start: int, end: int) -> list[tuple[int, int]]:
-        """The stretches of ``[start, end)`` used neither by an allocated file nor by a deleted file read through
-        its entry: what carving searches."""
+        """The stretches of ``[start, end)`` that carving searches: used neither by an allocated file nor by
+        a deleted file read through its entry."""
         return complement(self._used, start, end)
 
     def _add(self, entry: FileEntry) -> None:
