@@ -14,6 +14,7 @@ import hashlib
 import io
 import random
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,9 +207,33 @@ def build_demo(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media / "videos" / name, target)
             remember(target, category, "movie", f"copy of {name}")
+    _archive(evidence / "Downloads" / "holiday_pics.zip", listed_photos, unrelated_photos, rows, demo)
     _broken_files(evidence / "Downloads", listed_photos[0], rng, remember)
     _write_hashset(demo.hashset, rows)
     return demo
+
+
+def _archive(
+    target: Path, listed: list[Path], unrelated: list[Path], rows: list[dict[str, str]], demo: DemoCase
+) -> None:
+    """A zip holding exact copies of two listed photos and one unrelated one: found inside the archive."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    members = {f"holiday/{photo.name}": photo for photo in (listed[1], listed[2], unrelated[0])}
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, photo in members.items():
+            archive.write(photo, name)
+    container = target.relative_to(demo.evidence).as_posix()
+    demo.expected[container] = None
+    demo.media_kind[container] = "other"
+    demo.sha1[container] = _sha1(target)
+    demo.origin[container] = "zip archive"
+    categories = {row["sha1"]: row["category"] for row in rows}
+    for name, photo in members.items():
+        path = f"{container}//{name}"
+        demo.sha1[path] = _sha1(photo)
+        demo.expected[path] = categories.get(demo.sha1[path])
+        demo.media_kind[path] = "still"
+        demo.origin[path] = f"zip member, copy of {photo.name}"
 
 
 def _row(hashes: dict[str, object], category: str, source_id: str) -> dict[str, str]:
