@@ -333,3 +333,34 @@ def test_mbr_sanity_rejects_random_sectors_and_boot_sectors(fat16: DiskImage) ->
     assert entries is not None
     assert [(start, count) for _, _, start, count in entries] == expected
     assert [kind for _, kind, _, _ in entries] == [0x06, 0x83]
+
+
+def test_an_image_left_in_file_slack_is_carved_from_there(tmp_path: Path) -> None:
+    import io
+
+    import pytsk3
+    from PIL import Image
+
+    volume = tmp_path / "slack.img"
+    images.run("mkfs.fat", "-C", "-F", "12", "-s", "32", volume, "8192")  # 16 KiB clusters
+    note = tmp_path / "note.txt"
+    note.write_bytes(b"shopping: bread, milk\n" * 5)
+    images.run("mcopy", "-i", volume, note, "::/NOTE.TXT")
+    fs = pytsk3.FS_Info(pytsk3.Img_Info(str(volume)))
+    first_cluster = next(iter(next(iter(fs.open("/NOTE.TXT"))))).addr
+    small = io.BytesIO()
+    with Image.open(images.photo("tench")) as opened:
+        opened.convert("RGB").resize((120, 90)).save(small, "JPEG", quality=80)
+    hidden = small.getvalue()
+    assert len(hidden) < 30_000
+    offset = first_cluster * fs.info.block_size + 1000  # past the note's 110 bytes, inside its cluster
+    with volume.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(hidden)
+    found = scan(volume)
+    slack = {path: read for path, read in found.items() if read.item.steps[-1].detail.get("area") == "slack"}
+    assert [read.data for read in slack.values()] == [hidden]
+    (read,) = slack.values()
+    assert read.item.state is State.CARVED
+    assert read.item.steps[-1].detail["offset"] == offset
+    assert found["NOTE.TXT"].data == note.read_bytes()

@@ -201,9 +201,9 @@ class _DiskWalk:
                 (*steps, Step("file", "(more)")),
                 f"{more} more files not listed: over the limit of {self.limits.members} per file system",
             )
-        yield from self._carved(
-            steps, [(a, b, "unallocated") for a, b in walk.unallocated(volume.start, end)]
-        )
+        areas = [(a, b, "unallocated") for a, b in walk.unallocated(volume.start, end)]
+        areas += [(a, b, "slack") for a, b in walk.slack_ranges(volume.start, end)]
+        yield from self._carved(steps, sorted(areas))
 
     def _file(self, fs: Any, steps: tuple[Step, ...], label: str, entry: FileEntry) -> Item:
         detail: dict[str, str | int] = {"inode": entry.inode, "file_system": label}

@@ -152,6 +152,7 @@ class FileSystemWalk:
         self._more = 0
         self._allocated: list[tuple[int, int]] = []
         self._used: list[tuple[int, int]] = []
+        self.slack: list[tuple[int, int]] = []
         self._seen: set[int] = set()
         self._listed: dict[int, str] = {}
         self._named: set[int] = set()
@@ -226,6 +227,33 @@ class FileSystemWalk:
         self._allocated.extend(self._runs(file))
         if len(self._allocated) > 1 << 20:
             self._allocated = _merge(self._allocated)
+        if int(meta.type) == _REG:
+            self.slack.extend(self._slack(file))
+
+    def _slack(self, file: Any) -> list[tuple[int, int]]:
+        """File slack: the bytes of a file's last clusters past the end of its content, where what an
+        earlier, larger file left behind survives."""
+        slack = []
+        try:
+            for attribute in file:
+                left = int(attribute.info.size)
+                if int(attribute.info.flags) & _RESIDENT:
+                    continue
+                for run in attribute:
+                    if int(run.flags) & _NO_DATA or int(run.len) <= 0:
+                        continue
+                    start = self.offset + int(run.addr) * self.block
+                    length = int(run.len) * self.block
+                    if left < length:
+                        slack.append((start + max(left, 0), start + length))
+                    left -= length
+        except TSK_ERRORS:
+            pass  # a corrupt attribute list: no slack from it
+        return slack
+
+    def slack_ranges(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The file slack inside ``[start, end)``, merged."""
+        return [(max(a, start), min(b, end)) for a, b in _merge(self.slack) if b > start and a < end]
 
     def _lost(self, entry: FileEntry) -> str | None:
         """Why a deleted file's bytes are not its own any more, or None when they still are."""
