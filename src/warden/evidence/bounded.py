@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, BinaryIO, ParamSpec, Protocol, TypeVar
 
+from warden.evidence.positional import PositionalReader
+
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
@@ -202,7 +204,7 @@ class Spool:
         return self._copy.read(min(count, available - position))
 
 
-class Window(io.RawIOBase):
+class Window(PositionalReader):
     """A reader of a shared stream with a position of its own, so that several readers may take turns.
 
     Every read seeks the shared stream first (as zipfile does for members of one archive), so two
@@ -215,7 +217,6 @@ class Window(io.RawIOBase):
     def __init__(self, base: IO[bytes]) -> None:
         super().__init__()
         self._base = base
-        self._position = 0
         self.cheap_seek = seeks_cheaply(base)
 
     @classmethod
@@ -223,32 +224,12 @@ class Window(io.RawIOBase):
         """A buffered window over ``base``."""
         return io.BufferedReader(cls(base))
 
-    def readable(self) -> bool:
-        return True
+    def read_at(self, position: int, count: int) -> bytes:
+        self._base.seek(position)
+        return self._base.read(count)
 
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        self._base.seek(self._position)
-        data = self._base.read(len(view))
-        view[: len(data)] = data
-        self._position += len(data)
-        return len(data)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if whence == os.SEEK_END:
-            offset += self._base.seek(0, os.SEEK_END)
-        elif whence == os.SEEK_CUR:
-            offset += self._position
-        if offset < 0:
-            raise OSError("negative seek position")
-        self._position = offset
-        return offset
-
-    def tell(self) -> int:
-        return self._position
+    def end(self) -> int:
+        return self._base.seek(0, os.SEEK_END)
 
 
 @contextmanager
@@ -265,39 +246,13 @@ def cheaply_seekable(stream: BinaryIO) -> Iterator[BinaryIO]:
         spool.close()
 
 
-class _SpoolView(io.RawIOBase):
+class _SpoolView(PositionalReader):
     def __init__(self, spool: Spool) -> None:
         super().__init__()
         self._spool = spool
-        self._position = 0
-        self.cheap_seek = True
 
-    def readable(self) -> bool:
-        return True
+    def read_at(self, position: int, count: int) -> bytes:
+        return self._spool.read_at(position, count)
 
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        data = self._spool.read_at(self._position, len(view))
-        view[: len(data)] = data
-        self._position += len(data)
-        return len(data)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if whence == os.SEEK_SET:
-            position = offset
-        elif whence == os.SEEK_CUR:
-            position = self._position + offset
-        elif whence == os.SEEK_END:
-            position = self._spool.fill(None) + offset
-        else:
-            raise ValueError(f"invalid whence: {whence}")
-        if position < 0:
-            raise OSError("negative seek position")
-        self._position = position
-        return position
-
-    def tell(self) -> int:
-        return self._position
+    def end(self) -> int:
+        return self._spool.fill(None)

@@ -16,6 +16,7 @@ import pytsk3
 
 from warden.clock import from_timestamp
 from warden.evidence.folder import printable
+from warden.evidence.positional import PositionalReader
 
 # pytsk3 turns a failed read in the image callback into RuntimeError; its own failures are OSError.
 TSK_ERRORS = (OSError, RuntimeError)
@@ -30,45 +31,30 @@ def tsk_message(error: BaseException) -> str:
     return text.strip() or type(error).__name__
 
 
-class _Content(io.RawIOBase):
+class _Content(PositionalReader):
     """A file's content (or one NTFS data stream of it) as a seekable, read-only binary stream."""
 
     def __init__(self, file: Any, size: int, attribute: tuple[int, int] | None) -> None:
+        super().__init__()
         self._file = file
         self._size = size
         self._type: Any = attribute[0] if attribute else pytsk3.TSK_FS_ATTR_TYPE_DEFAULT
         self._id = attribute[1] if attribute else -1
-        self._position = 0
 
-    def readable(self) -> bool:
-        return True
+    def end(self) -> int:
+        return self._size
 
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._position
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
-        if base + offset < 0:
-            raise OSError("seek before the start of the file")
-        self._position = base + offset
-        return self._position
-
-    def readinto(self, buffer: Any) -> int:
-        length = min(len(buffer), self._size - self._position)
+    def read_at(self, position: int, count: int) -> bytes:
+        length = min(count, self._size - position)
         if length <= 0:
-            return 0
+            return b""
         try:
-            data = self._file.read_random(self._position, length, self._type, self._id)
+            data: bytes = self._file.read_random(position, length, self._type, self._id)
         except TSK_ERRORS as error:
-            raise OSError(f"content unreadable at byte {self._position}: {tsk_message(error)}") from None
+            raise OSError(f"content unreadable at byte {position}: {tsk_message(error)}") from None
         if not data:
-            raise OSError(f"content ends at byte {self._position} of {self._size}")
-        buffer[: len(data)] = data
-        self._position += len(data)
-        return len(data)
+            raise OSError(f"content ends at byte {position} of {self._size}")
+        return data
 
 
 _FS_LABELS = {

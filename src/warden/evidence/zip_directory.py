@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import IO, BinaryIO
 
 from warden.evidence.base import ContainerError, Limits
+from warden.evidence.positional import PositionalReader
 
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
@@ -283,7 +284,7 @@ def _spliced(base: BinaryIO, cut: int, tail: bytes) -> BinaryIO:
     return io.BufferedReader(_Spliced(base, cut, tail))
 
 
-class _Spliced(io.RawIOBase):
+class _Spliced(PositionalReader):
     """The first ``cut`` bytes of ``base``, then ``tail``: the archive with a central directory we chose."""
 
     def __init__(self, base: IO[bytes], cut: int, tail: bytes) -> None:
@@ -291,33 +292,13 @@ class _Spliced(io.RawIOBase):
         self._base = base
         self._cut = cut
         self._tail = tail
-        self._position = 0
-        self.cheap_seek = True
 
-    def readable(self) -> bool:
-        return True
+    def read_at(self, position: int, count: int) -> bytes:
+        if position < self._cut:
+            self._base.seek(position)
+            return self._base.read(min(count, self._cut - position))
+        start = position - self._cut
+        return self._tail[start : start + count]
 
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        if self._position < self._cut:
-            self._base.seek(self._position)
-            data = self._base.read(min(len(view), self._cut - self._position))
-        else:
-            start = self._position - self._cut
-            data = self._tail[start : start + len(view)]
-        view[: len(data)] = data
-        self._position += len(data)
-        return len(data)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._cut + len(self._tail)}[whence]
-        if base + offset < 0:
-            raise OSError("negative seek position")
-        self._position = base + offset
-        return self._position
-
-    def tell(self) -> int:
-        return self._position
+    def end(self) -> int:
+        return self._cut + len(self._tail)
