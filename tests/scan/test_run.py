@@ -144,3 +144,35 @@ def test_a_case_folder_inside_the_evidence_is_refused(
     assert code == 2
     assert "never writes into what it scans" in capsys.readouterr().err
     assert sorted(p.name for p in evidence.iterdir()) == ["a.txt"]
+
+
+def test_known_good_files_are_counted_never_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.hashsets.samples import nsrl_db
+
+    evidence = tmp_path / "exhibit"
+    evidence.mkdir()
+    library = evidence / "library.dll"
+    library.write_bytes(b"MZ" + bytes(5000))
+    (evidence / "notes.txt").write_text("unknown")
+    digest = hashlib.sha1(library.read_bytes()).hexdigest()
+    row = (
+        hashlib.sha256(library.read_bytes()).hexdigest().upper(),
+        digest.upper(),
+        hashlib.md5(library.read_bytes()).hexdigest().upper(),
+        "0",
+        "library.dll",
+        5002,
+        7,
+    )
+    rds = nsrl_db(tmp_path / "RDS.db", [row])
+    assert main(["hashset", "import", str(rds), "--name", "nsrl"]) == 0
+    code = main(["scan", str(evidence), "--hashset", "nsrl", "--case", str(tmp_path / "case"), "--quiet"])
+    assert code == 0
+    report = json.loads((tmp_path / "case" / "report.json").read_text())
+    items = {item["path"]: item for item in report["items"]}
+    assert report["summary"]["known_good"] == 1
+    assert items["library.dll"]["match"]["category"] == "known_good"
+    assert items["library.dll"]["category"] is None
+    assert items["notes.txt"]["match"] is None
