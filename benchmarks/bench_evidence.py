@@ -67,6 +67,7 @@ def build(folder: Path, photos: int, copies: int) -> tuple[Path, Path, int]:
             str(blocks),
         ],
         check=True,
+        capture_output=True,
     )
     return files, image, count
 
