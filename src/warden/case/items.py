@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, func, select
 from warden.case import schema
 from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
 from warden.grading.categories import Category
+from warden.grading.grades import current_grades
 
 
 def count_items(engine: Engine) -> int:
@@ -122,6 +123,7 @@ def load_items(engine: Engine) -> list[ItemRecord]:
             select(schema.item_errors).order_by(schema.item_errors.c.id)
         ).mappings():
             errors[row["item_id"]].append(ItemError(row["stage"], row["message"]))
+        grades = current_grades(connection)
         records = []
         for row in connection.execute(select(schema.items)).mappings():
             item_id = row["id"]
@@ -150,6 +152,8 @@ def load_items(engine: Engine) -> list[ItemRecord]:
                     matches=sorted(matches.get(item_id, []), key=MatchRecord.rank),
                     errors=errors.get(item_id, []),
                     notes=json.loads(row["notes"]) if row["notes"] else [],
+                    grade=grades.get(item_id),
+                    item_id=item_id,
                 )
             )
     records.sort(key=lambda r: (r.evidence, r.path))

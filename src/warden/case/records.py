@@ -60,6 +60,44 @@ class MatchRecord:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """A second reviewer's verdict on a grade: ``confirm`` or ``dispute``, by whom, when and why."""
+
+    user: str
+    verdict: str
+    at: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRecord:
+    """An examiner's current grade of an item, with the second reviews of that grade.
+
+    Attributes:
+        grade_id: the grade's row (its history is in the ``grades`` table).
+        category: the grade.
+        user: who graded.
+        at: when.
+        note: why, if given.
+        reviews: second reviews of this grade, oldest first.
+    """
+
+    grade_id: int
+    category: Category
+    user: str
+    at: str
+    note: str | None = None
+    reviews: tuple[ReviewRecord, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """``confirmed`` or ``disputed`` by the latest review, else ``unreviewed``."""
+        if not self.reviews:
+            return "unreviewed"
+        return "confirmed" if self.reviews[-1].verdict == "confirm" else "disputed"
+
+
 @dataclass(slots=True)
 class ItemRecord:
     """Everything the case keeps about one item: where it is, its hashes, its matches and its problems.
@@ -95,6 +133,8 @@ class ItemRecord:
     matches: list[MatchRecord] = field(default_factory=list)
     errors: list[ItemError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    grade: GradeRecord | None = None
+    item_id: int | None = None
 
     @property
     def best_match(self) -> MatchRecord | None:
@@ -103,5 +143,21 @@ class ItemRecord:
 
     @property
     def category(self) -> Category | None:
-        """The item's category from its matches: the most serious one, or None when unmatched."""
+        """The item's category: an examiner's grade where there is one (a person looked and decided, which
+        overrides any list), else the most serious category it matched, else None."""
+        if self.grade is not None:
+            return self.grade.category
         return most_serious([match.category for match in self.matches])
+
+    @property
+    def established_by(self) -> str | None:
+        """How the category was established.
+
+        ``grade``, ``grade-confirmed`` or ``grade-disputed`` (an examiner's grade and a second reviewer's
+        verdict on it), else ``hashset-exact``, ``hashset-pdq`` or ``hashset-vpdq``; None when unmatched.
+        """
+        if self.grade is not None:
+            status = self.grade.status
+            return "grade" if status == "unreviewed" else f"grade-{status}"
+        best = self.best_match
+        return f"hashset-{best.kind.value}" if best is not None else None

@@ -1,4 +1,4 @@
-"""Tables of the case database (format version 2); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 3); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
@@ -131,4 +131,60 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("must_change_password", Integer, nullable=False, server_default="0"),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+    Column("created_at", String(40), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+)
+
+grades = Table(
+    "grades",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("category", String(32)),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("batch", String(64), nullable=False),
+    Column("note", Text),
+)
+Index("ix_grades_item", grades.c.item_id)
+
+grade_reviews = Table(
+    "grade_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("grade_id", Integer, ForeignKey("grades.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("note", Text),
+)
+Index("ix_grade_reviews_grade", grade_reviews.c.grade_id)
+
+cluster_splits = Table(
+    "cluster_splits",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("at", String(40), nullable=False),
 )

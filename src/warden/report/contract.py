@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from warden import TOOL_NAME, __version__
-from warden.case.records import ItemRecord, MatchRecord
+from warden.case.records import GradeRecord, ItemRecord, MatchRecord
 from warden.report.summary import summarize
 from warden.sentencing.section import sentencing_section
 
@@ -38,6 +38,23 @@ def match_json(match: MatchRecord) -> dict[str, Any]:
     }
 
 
+def grade_json(grade: GradeRecord | None) -> dict[str, Any] | None:
+    """An examiner's current grade and its second reviews, in the contract's form."""
+    if grade is None:
+        return None
+    return {
+        "category": grade.category.value,
+        "by": grade.user,
+        "at": grade.at,
+        "note": grade.note,
+        "status": grade.status,
+        "reviews": [
+            {"by": review.user, "verdict": review.verdict, "at": review.at, "note": review.note}
+            for review in grade.reviews
+        ],
+    }
+
+
 def item_json(item: ItemRecord) -> dict[str, Any]:
     """One item in the contract's form."""
     best = item.best_match
@@ -57,6 +74,8 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "error": "; ".join(f"{e.stage}: {e.message}" for e in item.errors) or None,
         "notes": list(item.notes),
         "state": item.state,
+        "established_by": item.established_by,
+        "grade": grade_json(item.grade),
         "parent": item.parent,
         "provenance": list(item.provenance),
     }

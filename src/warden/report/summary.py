@@ -40,7 +40,10 @@ class Summary:
     low_quality_pdq: int = 0
     by_category: dict[str, CategoryCounts] = field(default_factory=dict)
     by_state: dict[str, dict[str, CategoryCounts]] = field(default_factory=dict)
+    by_established: dict[str, dict[str, CategoryCounts]] = field(default_factory=dict)
     matches_by_kind: dict[str, int] = field(default_factory=dict)
+    graded: int = 0
+    disputed: int = 0
 
     def to_json(self) -> dict[str, object]:
         """The contract's form."""
@@ -56,7 +59,13 @@ class Summary:
                 state: {name: counts.to_json() for name, counts in categories.items()}
                 for state, categories in self.by_state.items()
             },
+            "by_established": {
+                how: {name: counts.to_json() for name, counts in categories.items()}
+                for how, categories in sorted(self.by_established.items())
+            },
             "matches_by_kind": dict(sorted(self.matches_by_kind.items())),
+            "graded": self.graded,
+            "disputed": self.disputed,
         }
 
 
@@ -89,6 +98,7 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
     summary = Summary(by_category=_empty(), by_state={state: _empty() for state in STATES})
     unique: dict[tuple[str, Media], set[str]] = {}
     unique_by_state: dict[tuple[str, str, Media], set[str]] = {}
+    unique_by_established: dict[tuple[str, str, Media], set[str]] = {}
     for item in items:
         summary.files_total += 1
         if item.errors:
@@ -98,6 +108,9 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
             summary.media_total += 1
         if any(note.startswith("pdq quality") for note in item.notes):
             summary.low_quality_pdq += 1
+        if item.grade is not None:
+            summary.graded += 1
+            summary.disputed += int(item.grade.status == "disputed")
         category = item.category
         best = item.best_match
         if best is not None:
@@ -121,6 +134,10 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
         seen_in_state.add(key)
         if state == "thumbnail":
             continue
+        how = item.established_by or "unknown"
+        seen_how = unique_by_established.setdefault((how, category.value, media), set())
+        _count(summary.by_established.setdefault(how, _empty())[category.value], media, key not in seen_how)
+        seen_how.add(key)
         seen = unique.setdefault((category.value, media), set())
         _count(summary.by_category[category.value], media, key not in seen)
         seen.add(key)
