@@ -15,7 +15,7 @@ from warden.grading import grades
 from warden.grading.categories import Category
 
 
-@pytest.fixture()
+@pytest.fixture
 def case(tmp_path: Path) -> Case:
     case = Case.open(tmp_path / "case", create=True)
     with case.engine.begin() as connection:
