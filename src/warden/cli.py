@@ -28,7 +28,7 @@ def _exit_code_help() -> str:
 
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
-    epilog="Exit codes:\n\n" + _exit_code_help(),
+    epilog="\b\nExit codes:\n" + _exit_code_help(),
 )
 @click.version_option(__version__, prog_name="warden")
 def cli() -> None:
@@ -235,21 +235,6 @@ def _print_summary(summary: dict[str, Any]) -> None:
         )
 
 
-# ---------------------------------------------------------------- report
-@cli.command("report")
-@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
-@click.option("--db", "db_url", help=DB_HELP)
-def report_command(case_dir: Path, db_url: str | None) -> None:
-    """Write the reports of CASE_DIR again from its database (report.json, .html, .csv)."""
-    from warden.case.folder import Case
-    from warden.report.case_report import write_reports
-
-    report, written = write_reports(Case.open(case_dir, db_url=db_url))
-    _print_summary(report["summary"])
-    for path in written.values():
-        click.echo(str(path))
-
-
 # ---------------------------------------------------------------- settings
 @cli.command("settings")
 def settings_command() -> None:
@@ -260,9 +245,20 @@ def settings_command() -> None:
 
 def _attach_commands() -> None:
     # Commands that live with their own package, attached here so `warden --help` lists them.
+    from warden.case.audit_command import audit_command
+    from warden.grading.feedback_command import from_grades_command
+    from warden.report.command import report_command
     from warden.sentencing.command import sentence_command
+    from warden.validation.command import validate_command
+    from warden.web.command import review_command, user_command
 
     cli.add_command(sentence_command)
+    cli.add_command(report_command)
+    cli.add_command(audit_command)
+    cli.add_command(validate_command)
+    cli.add_command(review_command)
+    cli.add_command(user_command)
+    hashset_group.add_command(from_grades_command)
 
 
 _attach_commands()

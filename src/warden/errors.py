@@ -101,6 +101,20 @@ class DependencyMissingError(WardenError):
         self.extra = extra
 
 
+class AuditBrokenError(WardenError):
+    """The case's audit log has an altered, missing or out-of-order entry."""
+
+    exit_code = 10
+    code = "audit_broken"
+
+
+class ValidationFailedError(WardenError):
+    """A check of ``warden validate`` did not pass: the tool is not fit for casework as installed."""
+
+    exit_code = 11
+    code = "validation_failed"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -112,5 +126,7 @@ EXIT_CODES: dict[int, str] = {
     7: "the case cannot be created, opened, upgraded or resumed as asked",
     8: "an index is missing or damaged",
     9: "an optional dependency is not installed",
+    10: "the audit log has an altered, missing or out-of-order entry",
+    11: "a check of warden validate did not pass",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

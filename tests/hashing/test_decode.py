@@ -216,3 +216,19 @@ def test_format_is_sniffed_when_not_given_and_unknown_formats_are_refused() -> N
         decode_still(b"\xff\x0a" + b"\x00" * 100, "jxl", max_pixels=BIG, reduce_to=None)
     with pytest.raises(DecodeError, match="no decoder"):
         decode_still(b"plain text", None, max_pixels=BIG, reduce_to=None)
+
+
+def test_a_truncated_jpeg_is_an_error_even_after_another_library_relaxed_pillow() -> None:
+    from PIL import ImageFile
+
+    from warden.hashing.decode import DecodeError, decode_still
+
+    whole = media("photos", "n01440764_tench.jpg").read_bytes()
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # what importing WeasyPrint does
+    try:
+        with pytest.raises(DecodeError, match="truncated"):
+            decode_still(whole[:3000], "jpeg", max_pixels=10**8, reduce_to=None)
+        assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before

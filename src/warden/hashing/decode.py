@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from warden.hashing.sniff import HEAD_BYTES, sniff
 
@@ -94,6 +94,19 @@ def decode_still(
     if format_name == "heic" and not heif_ready:
         raise DecodeError("HEIC images need pillow-heif: install it with  pip install 'warden[heic]'")
     Image.MAX_IMAGE_PIXELS = max_pixels
+    # A truncated file is an error to record, not an image to guess at: some libraries (WeasyPrint, on
+    # import) switch Pillow to padding truncated images with grey for everyone in the process.
+    truncated_before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        return _decode_guarded(data, format_name, formats, max_pixels, reduce_to)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_before
+
+
+def _decode_guarded(
+    data: bytes, format_name: str | None, formats: tuple[str, ...], max_pixels: int, reduce_to: int | None
+) -> DecodedStill:
     with warnings.catch_warnings():
         # Pillow warns about odd but harmless files (palette transparency, EXIF quirks); nothing may print.
         # A declared size over the limit warns too: that one must stop the decode.

@@ -1,14 +1,22 @@
-"""Write a case's reports into its folder from what its database holds."""
+"""Write a case's reports from what its database holds (and the tool's stored validation result)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
+from warden.case import schema
 from warden.case.folder import Case
 from warden.case.items import load_items
-from warden.report.contract import CaseHeader, build_report
-from warden.report.writers import WRITERS
+from warden.report.chain import check_chain
+from warden.report.continuity import AuditEntry, without_idle_runs
+from warden.report.contract import CaseHeader, ReportContext, build_report
+from warden.report.method import ScanRun
+from warden.report.writers import DEFAULT_FORMATS, ReportWriter, writer_for
+from warden.validation.store import load_latest
 
 
 def case_header(case: Case) -> CaseHeader:
@@ -41,11 +49,92 @@ def case_header(case: Case) -> CaseHeader:
     )
 
 
-def write_reports(case: Case, formats: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Build the report and write it in every (or the named) registered format; returns it and the paths."""
-    report = build_report(case_header(case), load_items(case.engine))
-    written = {}
-    for name in formats or WRITERS.names():
-        written[name] = WRITERS.get(name).write(report, case.path)
-    case.audit("report.write", {"formats": sorted(written), "files": [p.name for p in written.values()]})
+def _options(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def report_context(case: Case) -> ReportContext:
+    """Scan runs, the audit log with its chain's state, and the stored validation result.
+
+    Scan runs that recorded no item (a finished scan run again) are left out with their log entries, so that
+    they change no report (:func:`~warden.report.continuity.without_idle_runs`); the chain is checked whole.
+    """
+    with case.engine.connect() as connection:
+        scans = [
+            ScanRun(r.id, r.started_at, r.finished_at, r.status, r.operator, _options(r.options))
+            for r in connection.execute(select(schema.scans).order_by(schema.scans.c.id))
+        ]
+        entries = [
+            AuditEntry(r.id, r.at, r.actor, r.action, AuditEntry.parse_detail(r.detail), r.hash)
+            for r in connection.execute(select(schema.audit_log).order_by(schema.audit_log.c.id))
+        ]
+        recorded = {
+            int(scan_id): int(count)
+            for scan_id, count in connection.execute(
+                select(schema.items.c.scan_id, func.count()).group_by(schema.items.c.scan_id)
+            )
+        }
+        chain = check_chain(connection)
+    kept_scans, kept_entries = without_idle_runs(scans, entries, recorded)
+    return ReportContext(
+        scans=tuple(kept_scans), audit=tuple(kept_entries), chain=chain, validation=load_latest()
+    )
+
+
+def build_case_report(case: Case) -> dict[str, Any]:
+    """The case's ``report.json`` dict."""
+    return build_report(case_header(case), load_items(case.engine), report_context(case))
+
+
+def write_reports(
+    case: Case,
+    formats: list[str] | None = None,
+    *,
+    out: Path | None = None,
+    annex: bool = False,
+    profile: str | None = None,
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Build the report and write it in the named formats (default: every format but ``pdf``).
+
+    Args:
+        case: the open case.
+        formats: writer names (``json``, ``html``, ``csv``, ``vics``, ``pdf``).
+        out: folder to write into; the case folder by default.
+        annex: also write the separately marked annex of blurred thumbnails (``report-annex.html``, and
+            ``report-annex.pdf`` when ``pdf`` is among the formats).
+        profile: category profile of the VICS export (default ``uk``).
+
+    Returns:
+        The report dict and the written paths by format (the annex as ``annex-html``/``annex-pdf``).
+
+    Raises:
+        UsageError: an unknown format or profile.
+        DependencyMissingError: ``pdf`` without WeasyPrint.
+    """
+    names = list(dict.fromkeys(formats or DEFAULT_FORMATS))
+    writers: list[ReportWriter] = [writer_for(name, profile=profile) for name in names]
+    folder = out or case.path
+    folder.mkdir(parents=True, exist_ok=True)
+    report = build_case_report(case)
+    written = {writer.name: writer.write(report, folder) for writer in writers}
+    if annex:
+        from warden.report.annex import write_annex
+
+        written.update(write_annex(case, report, folder, pdf="pdf" in names))
+    # Logged after the report is built, and left out of its continuity section: writing a report never
+    # changes the next one.
+    case.audit(
+        "report.write",
+        {
+            "formats": sorted(written),
+            "files": [path.name for path in written.values()],
+            "folder": str(folder),
+            "annex": annex,
+        },
+    )
+    case.log(f"reports written to {folder}: {', '.join(sorted(p.name for p in written.values()))}")
     return report, written

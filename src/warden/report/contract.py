@@ -9,8 +9,13 @@ from typing import Any
 
 from warden import TOOL_NAME, __version__
 from warden.case.records import GradeRecord, ItemRecord, MatchRecord
+from warden.report.chain import ChainStatus
+from warden.report.continuity import AuditEntry, continuity_section
+from warden.report.exhibits import exhibit_sections, indictment_section, item_place
+from warden.report.method import ScanRun, method_section
 from warden.report.summary import summarize
 from warden.sentencing.section import sentencing_section
+from warden.validation.store import StoredValidation
 
 SCHEMA = "warden.report/1"
 
@@ -23,6 +28,17 @@ class CaseHeader:
     created: str
     evidence: list[dict[str, Any]]
     hashsets: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """What the report needs of the case beyond its items: scan runs, the audit log and its chain's state,
+    and the tool's stored validation result. Empty by default (a report built from items alone)."""
+
+    scans: tuple[ScanRun, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
+    chain: ChainStatus | None = None
+    validation: StoredValidation | None = None
 
 
 def match_json(match: MatchRecord) -> dict[str, Any]:
@@ -66,6 +82,8 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "md5": item.md5,
         "sha1": item.sha1,
         "sha256": item.sha256,
+        "pdq": item.pdq,
+        "pdq_quality": item.pdq_quality,
         "media": item.media.value,
         "format": item.format,
         "category": category.value if category is not None and category.is_indecent else None,
@@ -78,11 +96,18 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "grade": grade_json(item.grade),
         "parent": item.parent,
         "provenance": list(item.provenance),
+        "mtime": item.mtime,
+        "atime": item.atime,
+        "ctime": item.ctime,
+        "crtime": item.crtime,
     }
 
 
-def build_report(header: CaseHeader, items: Sequence[ItemRecord]) -> dict[str, Any]:
-    """The whole report: same items in, same dict out (items are ordered by evidence and path)."""
+def build_report(
+    header: CaseHeader, items: Sequence[ItemRecord], context: ReportContext | None = None
+) -> dict[str, Any]:
+    """The whole report: same items and context in, same dict out (items are ordered by evidence and path)."""
+    context = context or ReportContext()
     ordered = sorted(items, key=lambda item: (item.evidence, item.path))
     report: dict[str, Any] = {
         "schema": SCHEMA,
@@ -96,6 +121,13 @@ def build_report(header: CaseHeader, items: Sequence[ItemRecord]) -> dict[str, A
         "summary": summarize(ordered).to_json(),
         "items": [item_json(item) for item in ordered],
     }
+    report["exhibits"] = exhibit_sections(header.evidence, ordered)
+    report["indictment"] = indictment_section(report["summary"])
+    report["method"] = method_section(context.scans, context.validation)
+    names = {
+        item.item_id: item_place(item.evidence, item.path) for item in ordered if item.item_id is not None
+    }
+    report["continuity"] = continuity_section(header.evidence, context.audit, context.chain, names)
     # Where the counts fall in the sentencing guideline: computed from the report itself, so the same case
     # gives the same section, and marked throughout as guidance for the court, not a sentence.
     report["sentencing"] = sentencing_section(report)

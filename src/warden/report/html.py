@@ -1,104 +1,101 @@
-"""``report.html``: the same counts and item table as ``report.json``, for a browser, with no image in it."""
+"""``report.html``, the court report: the indictment, exhibits, method, continuity and sentencing sections
+rendered from ``report.json``, for a browser and (through WeasyPrint) for A4 paper. No image, ever."""
 
 from __future__ import annotations
 
-from html import escape
+import re
 from typing import Any
 
-from warden.grading.categories import INDECENT
+from warden.report.court_counts import (
+    counts_html,
+    exhibits_html,
+    grades_html,
+    indictment_html,
+    schedule_html,
+    totals_html,
+)
+from warden.report.court_method import continuity_html, method_html
+from warden.report.html_parts import e
 from warden.sentencing.html import SENTENCING_CSS, render_section_html
 
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;color:#111}
-table{border-collapse:collapse;margin:1rem 0}
-th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left;font-size:.9rem}
+NO_IMAGES = (
+    "This report contains no image of the material. Blurred thumbnails, where they were made, are in a "
+    "separate, separately marked annex."
+)
+
+STYLE = """
+html{font-family:"DejaVu Sans",system-ui,sans-serif;color:#111}
+body{margin:2rem;font-size:10pt}
+h1{font-size:16pt;margin-bottom:.2rem} h2{font-size:13pt;border-bottom:1px solid #999;margin-top:1.4rem}
+h3{font-size:11pt}
+table{border-collapse:collapse;margin:.5rem 0;max-width:100%}
+th,td{border:1px solid #bbb;padding:.15rem .4rem;text-align:left;font-size:8.5pt;vertical-align:top}
 th{background:#eee} td.n{text-align:right;font-variant-numeric:tabular-nums}
-code{font-size:.8rem} .err{color:#a00}
+td.path,td.hash,code{word-break:break-all;font-size:8pt}
+table.indictment td,table.indictment th{font-size:10pt}
+.notice{border:2px solid #444;padding:.4rem}
+.warning{border:2px solid #a00;padding:.4rem;color:#700}
+.verified{border:2px solid #070;padding:.4rem}
+.disputed,td.how-grade-disputed{color:#a00;font-weight:bold}
+.exhibit{margin-left:.5rem}
+thead{display:table-header-group} tr{page-break-inside:avoid}
+@media print{body{margin:0}}
 """
-_STYLE += SENTENCING_CSS
+STYLE += SENTENCING_CSS
 
 
-def _cell(value: Any, numeric: bool = False) -> str:
-    text = "" if value is None else str(value)
-    return f'<td class="n">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
+def print_style(
+    case_id: str,
+    running_title: str = "Warden court report",
+    footer: str = "Contains no image of the material",
+) -> str:
+    """Paged-media rules for the PDF: A4, the case id in the header, page numbers in the footer."""
+    safe = re.sub(r"[^A-Za-z0-9._:-]", "", case_id)
+    title, footer = (re.sub(r'["\\]', "", text) for text in (running_title, footer))
+    return (
+        "@page{size:A4;margin:20mm 15mm 18mm 15mm;"
+        f'@top-left{{content:"{title}";font-size:8pt;color:#555}}'
+        f'@top-right{{content:"Case {safe}";font-size:8pt;color:#555}}'
+        f'@bottom-left{{content:"{footer}";font-size:8pt;color:#555}}'
+        '@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:8pt}}'
+    )
+
+
+def page(title: str, case_id: str, body: str, style: str = "", *, annex: bool = False) -> str:
+    """A whole self-contained page (no scripts, no links out) around ``body``; an annex is marked as one on
+    every printed page."""
+    marks = ("ANNEX: blurred thumbnails", "Annex: contains blurred thumbnails") if annex else ()
+    rules = f"{STYLE}{style}{print_style(case_id, *marks)}"
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{e(title)}</title><style>{rules}</style></head><body>\n" + body + "\n</body></html>\n"
+    )
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """Render the report dict as one self-contained HTML page (no scripts, no images, no external links)."""
+    """The court report as one HTML page (no scripts, no images, no external links)."""
     case = report["case"]
     summary = report["summary"]
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Warden report {escape(case['id'])}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>Warden report</h1><p>Case <code>{escape(case['id'])}</code>, "
-        f"created {escape(case['created'])}; "
-        f"{escape(case['tool']['name'])} {escape(case['tool']['version'])}. "
-        f"Schema {escape(report['schema'])}.</p>",
-        "<h2>Counts by category</h2>",
-        "<table><tr><th>Category</th><th>Still images (files)</th><th>Still images (distinct)</th>"
-        "<th>Moving images (files)</th><th>Moving images (distinct)</th></tr>",
-    ]
-    for category in INDECENT:
-        counts = summary["by_category"][category.value]
-        parts.append(
-            f"<tr><th>{category.value}</th>"
-            + _cell(counts["stills_files"], True)
-            + _cell(counts["stills_unique"], True)
-            + _cell(counts["movies_files"], True)
-            + _cell(counts["movies_unique"], True)
-            + "</tr>"
-        )
-    parts.append("</table><h2>Totals</h2><table>")
-    for key in ("files_total", "media_total", "unmatched_media", "known_good", "low_quality_pdq", "errors"):
-        parts.append(f"<tr><th>{escape(key.replace('_', ' '))}</th>{_cell(summary[key], True)}</tr>")
-    parts.append("</table><h2>Evidence</h2><table><tr><th>Label</th><th>Path</th><th>SHA-256</th></tr>")
-    for evidence in case["evidence"]:
-        parts.append(
-            "<tr>"
-            + _cell(evidence["label"])
-            + _cell(evidence["path"])
-            + _cell(evidence.get("sha256"))
-            + "</tr>"
-        )
-    parts.append("</table><h2>Hash sets</h2><table><tr><th>Name</th><th>Entries</th><th>SHA-256</th></tr>")
-    for hashset in case["hashsets"]:
-        parts.append(
-            "<tr>"
-            + _cell(hashset["name"])
-            + _cell(hashset["entries"], True)
-            + _cell(hashset["sha256"])
-            + "</tr>"
-        )
-    parts.append(
-        "</table><h2>Items</h2><table><tr><th>Evidence</th><th>Path</th><th>Media</th><th>Category</th>"
-        "<th>Match</th><th>Hash set</th><th>Source id</th><th>Distance</th><th>Variant</th><th>SHA-1</th>"
-        "<th>Error</th></tr>"
+    header = (
+        f"<h1>Warden court report</h1><p>Case <code>{e(case['id'])}</code>, created {e(case['created'])}; "
+        f"{e(case['tool']['name'])} {e(case['tool']['version'])}; report schema {e(report['schema'])}.</p>"
+        f'<p class="notice">{e(NO_IMAGES)} Exact matches are copies of listed files; perceptual matches '
+        "(pdq, vpdq) are leads that an examiner confirms; examiner grades name the examiner and any second "
+        "reviewer. The sentencing section is guidance for the court, never a sentence.</p>"
     )
-    for item in report["items"]:
-        match = item["match"] or {}
-        error = item["error"]
-        parts.append(
-            "<tr>"
-            + _cell(item["evidence"])
-            + _cell(item["path"])
-            + _cell(item["media"])
-            + _cell(item["category"])
-            + _cell(match.get("kind"))
-            + _cell(match.get("hashset"))
-            + _cell(match.get("source_id"))
-            + _cell(match.get("distance"), True)
-            + _cell(match.get("variant"))
-            + _cell(item["sha1"])
-            + (f'<td class="err">{escape(error)}</td>' if error else "<td></td>")
-            + "</tr>"
-        )
-    parts.append("</table>")
+    sections = [header]
+    if "indictment" in report:
+        sections.append(indictment_html(report["indictment"]))
+    sections.append(counts_html(summary))
+    if "exhibits" in report:
+        sections.append(exhibits_html(report["exhibits"]))
+    sections.append(grades_html(summary, report["items"]))
+    if "method" in report:
+        sections.append(method_html(report["method"], case))
+    if "continuity" in report:
+        sections.append(continuity_html(report["continuity"]))
     if "sentencing" in report:
-        parts.append(render_section_html(report["sentencing"]))
-    parts.append(
-        "<p>A perceptual match (pdq, vpdq) is a lead to be confirmed; an exact match is a copy of "
-        "the listed file. See the tool's docs/limits.md for what perceptual matching can miss.</p>"
-        "</body></html>\n"
-    )
-    return "\n".join(parts)
+        sections.append(render_section_html(report["sentencing"]))
+    sections.append(schedule_html(report["items"]))
+    sections.append(totals_html(summary))
+    return page(f"Warden report {case['id']}", case["id"], "\n".join(sections))

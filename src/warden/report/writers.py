@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from warden.errors import UsageError
+from warden.hashsets.profiles import load_profile
 from warden.registry import Registry
 from warden.report.html import render_html
 
@@ -57,7 +59,12 @@ CSV_COLUMNS = (
     "match_distance",
     "match_variant",
     "error",
+    "state",
+    "established_by",
+    "grade_by",
+    "grade_status",
 )
+"""The CSV's columns; columns are only ever added at the end."""
 
 
 def render_csv(report: Report) -> bytes:
@@ -84,6 +91,10 @@ def render_csv(report: Report) -> bytes:
                 match.get("distance", ""),
                 match.get("variant", ""),
                 item["error"] or "",
+                item.get("state") or "",
+                item.get("established_by") or "",
+                (item.get("grade") or {}).get("by") or "",
+                (item.get("grade") or {}).get("status") or "",
             ]
         )
     return buffer.getvalue().encode("utf-8")
@@ -94,6 +105,42 @@ def render_html_bytes(report: Report) -> bytes:
     return render_html(report).encode("utf-8")
 
 
+def render_pdf(report: Report) -> bytes:
+    """The court report as an A4 PDF (needs WeasyPrint: ``warden[report]``)."""
+    from warden.report.pdf import html_to_pdf
+
+    return html_to_pdf(render_html(report))
+
+
+def render_vics(report: Report, profile: str | None = None) -> bytes:
+    """The case as a VICS 2.0 case export, categories through ``profile`` (default ``uk``)."""
+    from warden.report.vics_case import render_vics_case
+
+    return render_vics_case(report, profile)
+
+
 WRITERS.register("json", ReportWriter("json", "report.json", render_json))
 WRITERS.register("html", ReportWriter("html", "report.html", render_html_bytes))
 WRITERS.register("csv", ReportWriter("csv", "report.csv", render_csv))
+WRITERS.register("vics", ReportWriter("vics", "report-vics.json", render_vics))
+WRITERS.register("pdf", ReportWriter("pdf", "report.pdf", render_pdf))
+
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "html", "csv", "vics")
+"""What a scan and ``warden report`` write unless told: every format but ``pdf``, which needs WeasyPrint and
+takes a few seconds."""
+
+
+def writer_for(name: str, *, profile: str | None = None) -> ReportWriter:
+    """The writer registered as ``name``; for ``vics``, one that uses ``profile``.
+
+    Raises:
+        UsageError: no such format (the message lists them), or a profile for a format without categories.
+    """
+    try:
+        writer = WRITERS.get(name)
+    except KeyError:
+        raise UsageError(f"unknown report format {name!r} (formats: {', '.join(WRITERS.names())})") from None
+    if profile is not None and name == "vics":
+        load_profile(profile)  # an unknown profile fails here, before anything is written
+        return ReportWriter(name, writer.filename, lambda report: render_vics(report, profile))
+    return writer

@@ -1,0 +1,51 @@
+"""``warden audit verify CASE``: check the case's hash-chained audit log and name the first broken entry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from warden.errors import AuditBrokenError, UsageError
+
+
+def _anchor(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*:\s*([0-9a-fA-F]{64})\s*", text)
+    if match is None:
+        raise UsageError("--anchor is ENTRY:HASH, e.g. 42:9f86d081884c7d659a2feaa0c55ad015...")
+    return int(match[1]), match[2].lower()
+
+
+@click.group("audit")
+def audit_command() -> None:
+    """Check a case's audit log (every import, scan, grade, review, export and login, hash-chained)."""
+
+
+@audit_command.command("verify")
+@click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--anchor",
+    help="ENTRY:HASH quoted earlier (in a court report, or by this command): also check that entry is "
+    "still there unchanged, which finds a log cut short after it.",
+)
+@click.option(
+    "--db", "db_url", help="SQLAlchemy URL of the case database (default: case.db in the case folder)."
+)
+def verify_command(case_dir: Path, anchor: str | None, db_url: str | None) -> None:
+    """Walk the audit chain of CASE_DIR: prints "audit log verified: N entries", or names the first altered
+    or missing entry (id, time, action, why) and exits with code 10."""
+    from warden.case.folder import Case
+    from warden.report.chain import check_chain
+
+    wanted = _anchor(anchor)
+    case = Case.open(case_dir, db_url=db_url)
+    with case.engine.connect() as connection:
+        status = check_chain(connection, wanted)
+    if status.fault is not None:
+        raise AuditBrokenError(f"audit log of case {case.id} is broken at {status.fault.describe()}")
+    click.echo(f"audit log verified: {status.entries} entries")
+    if status.last_id is not None:
+        click.echo(f"last entry: {status.last_id}:{status.last_hash}")

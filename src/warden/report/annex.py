@@ -1,0 +1,200 @@
+"""The annex of blurred thumbnails: a separate, separately marked document, made only when asked for.
+
+The court report never holds an image. Where the court needs to see which image a count refers to, the
+annex shows each distinct categorised image once, greyscale, shrunk to :data:`DETAIL_SIDE` pixels across
+(shapes and tones, no detail), enlarged to :data:`THUMB_SIDE` and blurred. Images are made from the
+evidence's own bytes, found again by :mod:`warden.evidence.locate`, checked against the item's recorded
+SHA-1, held in memory and embedded as ``data:`` URLs; nothing is written but the annex itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageFilter
+
+from warden import settings
+from warden.case.folder import Case
+from warden.evidence.base import Limits
+from warden.evidence.locate import open_item
+from warden.grading.categories import INDECENT
+from warden.hashing.decode import DecodeError, decode_still
+from warden.report.exhibits import item_place
+from warden.report.html import page
+from warden.report.html_parts import cell, e, established_label, table
+
+THUMB_SIDE = 96
+"""Longest side of an annex thumbnail."""
+DETAIL_SIDE = 12
+"""Longest side of the copy a thumbnail is made from: it carries no more detail than this."""
+ANNEX_NOTICE = (
+    "ANNEX TO THE COURT REPORT: BLURRED THUMBNAILS. This annex is separate from the report and contains "
+    "greyscale, blurred thumbnails of categorised images found in the case, so that the court can tell "
+    "which image a count refers to without seeing it. Handle it as sensitive material."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnnexEntry:
+    """One distinct categorised image: its copies, category, how that was established, and its thumbnail
+    (PNG bytes) or why there is none."""
+
+    category: str
+    established_by: str | None
+    sha1: str | None
+    copies: tuple[str, ...]
+    thumbnail: bytes | None
+    problem: str | None
+
+
+def blurred(image: Image.Image) -> Image.Image:
+    """Greyscale, reduced to :data:`DETAIL_SIDE` across, enlarged to :data:`THUMB_SIDE` and blurred."""
+    small = image.convert("L")
+    small.thumbnail((DETAIL_SIDE, DETAIL_SIDE), Image.Resampling.BOX)
+    scale = THUMB_SIDE / max(small.size)
+    large = small.resize(
+        (max(1, round(small.width * scale)), max(1, round(small.height * scale))), Image.Resampling.BILINEAR
+    )
+    return large.filter(ImageFilter.GaussianBlur(radius=THUMB_SIDE / 24))
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _limits() -> Limits:
+    return Limits(
+        depth=settings.get_int(settings.MAX_NESTING),
+        members=settings.get_int(settings.MAX_MEMBERS),
+        member_bytes=settings.get_int(settings.MAX_MEMBER_BYTES),
+        ratio=settings.get_int(settings.MAX_RATIO),
+    )
+
+
+def _still(root: Path, item: Mapping[str, Any], limits: Limits) -> bytes:
+    max_bytes = settings.get_int(settings.MAX_IMAGE_BYTES)
+    with open_item(root, item["path"], limits) as stream:
+        data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"over {max_bytes} bytes: too large for a thumbnail")
+    if item.get("sha1") and hashlib.sha1(data).hexdigest() != item["sha1"]:  # noqa: S324 - identity, not security
+        raise OSError("the evidence no longer gives the bytes recorded for this item: no thumbnail made")
+    decoded = decode_still(
+        data, item.get("format"), max_pixels=settings.get_int(settings.MAX_IMAGE_PIXELS), reduce_to=64
+    )
+    return _png(blurred(Image.fromarray(decoded.pixels)))
+
+
+def _movie(root: Path, item: Mapping[str, Any], limits: Limits) -> bytes:
+    # The review app's keyframe taker (FFmpeg in a separate process, time-limited, nothing written to disk).
+    from warden.web.keyframes import KeyframeError, keyframes
+
+    try:
+        with open_item(root, item["path"], limits) as stream:
+            frames = keyframes(stream, frames=3)
+    except KeyframeError as error:
+        raise OSError(str(error)) from None
+    strip = Image.new("L", (THUMB_SIDE * len(frames) + 4 * (len(frames) - 1), THUMB_SIDE), 0)
+    for index, frame in enumerate(frames):
+        strip.paste(blurred(frame), (index * (THUMB_SIDE + 4), 0))
+    return _png(strip)
+
+
+def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
+    """One entry per distinct image (by SHA-1) of category A, B or C, most serious first; thumbnails of
+    thumbnails are not made (the full image is there, or the thumbnail is counted apart)."""
+    roots = {record.label: Path(record.path) for record in case.evidence()}
+    limits = _limits()
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for item in report["items"]:
+        if item["category"] is None or item["state"] == "thumbnail":
+            continue
+        key = item["sha1"] or f"{item['evidence']}/{item['path']}"
+        groups.setdefault((item["category"], key), []).append(item)
+    order = [category.value for category in INDECENT]
+    entries = []
+    for (category, _), copies in sorted(
+        groups.items(), key=lambda pair: (order.index(pair[0][0]), pair[0][1])
+    ):
+        first = copies[0]
+        thumbnail, problem = None, None
+        try:
+            root = roots[first["evidence"]]
+            if first["media"] == "movie":
+                thumbnail = _movie(root, first, limits)
+            else:
+                thumbnail = _still(root, first, limits)
+        except (OSError, DecodeError, KeyError) as error:
+            problem = str(error) or type(error).__name__
+        entries.append(
+            AnnexEntry(
+                category,
+                first.get("established_by"),
+                first.get("sha1"),
+                tuple(item_place(copy["evidence"], copy["path"]) for copy in copies),
+                thumbnail,
+                problem,
+            )
+        )
+    return entries
+
+
+def render_annex_html(report: Mapping[str, Any], entries: Sequence[AnnexEntry]) -> str:
+    """The annex page: the notice, then one row per distinct image with its blurred thumbnail."""
+    case_id = report["case"]["id"]
+    rows = []
+    for number, entry in enumerate(entries, start=1):
+        if entry.thumbnail is not None:
+            data = base64.b64encode(entry.thumbnail).decode("ascii")
+            picture = (
+                f'<td><img class="blurred" alt="blurred thumbnail" src="data:image/png;base64,{data}"></td>'
+            )
+        else:
+            picture = cell(f"no thumbnail: {entry.problem}")
+        rows.append(
+            [
+                cell(number, numeric=True),
+                picture,
+                cell(entry.category),
+                cell(established_label(entry.established_by)),
+                f'<td class="path">{"<br>".join(e(copy) for copy in entry.copies)}</td>',
+                cell(entry.sha1, css="hash"),
+            ]
+        )
+    body = (
+        f"<h1>Annex: blurred thumbnails</h1><p>Case <code>{e(case_id)}</code>.</p>"
+        f'<p class="warning">{e(ANNEX_NOTICE)}</p>'
+        + (
+            table(("No.", "Thumbnail (blurred)", "Category", "Established by", "Copies", "SHA-1"), rows)
+            if rows
+            else "<p>No item has category A, B or C.</p>"
+        )
+    )
+    style = "img.blurred{max-width:320px}"
+    return page(f"Warden annex {case_id}", case_id, body, style, annex=True)
+
+
+def write_annex(case: Case, report: Mapping[str, Any], folder: Path, *, pdf: bool) -> dict[str, Path]:
+    """Write ``report-annex.html`` (and ``report-annex.pdf``) into ``folder``; returns them by name."""
+    html = render_annex_html(report, annex_entries(case, report))
+    written = {}
+    targets: list[tuple[str, str, bytes]] = [("annex-html", "report-annex.html", html.encode("utf-8"))]
+    if pdf:
+        from warden.report.pdf import html_to_pdf
+
+        targets.append(("annex-pdf", "report-annex.pdf", html_to_pdf(html)))
+    for name, filename, data in targets:
+        target = folder / filename
+        partial = target.with_name(filename + ".partial")
+        partial.write_bytes(data)
+        partial.replace(target)
+        written[name] = target
+    return written

@@ -1,0 +1,82 @@
+"""Who is asking, and what their role lets them do: dependencies for the routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from warden.web.http_errors import WebError
+from warden.web.pages import session_of
+from warden.web.sessions import Session
+from warden.web.state import ReviewState
+
+
+def review_state(request: Request) -> ReviewState:
+    """The running app's shared state."""
+    state = request.app.state.review
+    assert isinstance(state, ReviewState)
+    return state
+
+
+def current_session(request: Request) -> Session:
+    """The logged-in session (the security middleware has already refused requests without one).
+
+    Raises:
+        WebError: 401 when there is none (a route reached without the middleware).
+    """
+    session = session_of(request)
+    if session is None:
+        raise WebError(401, "unauthenticated", "log in first")
+    return session
+
+
+def grader(request: Request) -> Session:
+    """The session of someone who may grade (examiner, reviewer, admin).
+
+    Raises:
+        WebError: 403 for a viewer.
+    """
+    session = current_session(request)
+    if not session.account.can_grade:
+        raise WebError(403, "forbidden", f"a {session.account.role} cannot grade; viewers only look")
+    return session
+
+
+def reviewer(request: Request) -> Session:
+    """The session of someone who may confirm or dispute grades (reviewer, admin).
+
+    Raises:
+        WebError: 403 otherwise.
+    """
+    session = current_session(request)
+    if not session.account.can_review:
+        raise WebError(403, "forbidden", f"a {session.account.role} cannot review grades")
+    return session
+
+
+def admin(request: Request) -> Session:
+    """The session of an admin.
+
+    Raises:
+        WebError: 403 otherwise.
+    """
+    session = current_session(request)
+    if session.account.role != "admin" or session.account.disabled:
+        raise WebError(403, "forbidden", "only an admin manages accounts")
+    return session
+
+
+State = Annotated[ReviewState, Depends(review_state)]
+Anyone = Annotated[Session, Depends(current_session)]
+Grader = Annotated[Session, Depends(grader)]
+Reviewer = Annotated[Session, Depends(reviewer)]
+Admin = Annotated[Session, Depends(admin)]
+
+
+def local_path(target: str, default: str) -> str:
+    """``target`` if it is a path of this app (to go back to after a form), else ``default``."""
+    controls = any(ord(character) < 32 for character in target)
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and not controls:
+        return target
+    return default

@@ -1,0 +1,77 @@
+"""One error shape for the whole app: ``{"error": {"status", "code", "message"}}`` for API calls, the same
+facts on an HTML page for a browser's navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from warden.errors import WardenError
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+
+class WebError(Exception):
+    """A request the app refuses, with the HTTP status, a stable code and a message for the examiner."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_body(status: int, code: str, message: str) -> dict[str, Any]:
+    """The JSON body of every error the app returns."""
+    return {"error": {"status": status, "code": code, "message": message}}
+
+
+def wants_html(request: Request) -> bool:
+    """A browser navigating or submitting a form (not the page's script, which asks for JSON)."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+def error_response(request: Request, status: int, code: str, message: str) -> Response:
+    """The error as JSON, or as an HTML page when a browser navigated here."""
+    if wants_html(request):
+        from warden.web.pages import render
+
+        return render(request, "error.html", {"status": status, "code": code, "message": message}, status)
+    return JSONResponse(error_body(status, code, message), status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Route every kind of failure through :func:`error_response`."""
+
+    async def web_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, WebError)
+        return error_response(request, error.status, error.code, error.message)
+
+    async def warden_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, WardenError)
+        return error_response(request, 400, error.code, error.message)
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, StarletteHTTPException)
+        code = _CODES.get(error.status_code, "error")
+        return error_response(request, error.status_code, code, str(error.detail))
+
+    async def invalid(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        fields = ", ".join(".".join(str(part) for part in e.get("loc", ())[1:]) for e in error.errors())
+        return error_response(request, 422, "invalid_request", f"missing or invalid: {fields or 'request'}")
+
+    app.add_exception_handler(WebError, web_error)
+    app.add_exception_handler(WardenError, warden_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid)

@@ -1,0 +1,60 @@
+"""Preview images: blurred by default; the clear image only after a deliberate, audited reveal."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from warden.case import audit, schema
+from warden.web.current import Anyone, State
+from warden.web.http_errors import WebError, wants_html
+from warden.web.previews import Preview
+
+router = APIRouter()
+
+
+def _image(preview: Preview | None, item_id: int, kind: str) -> Response:
+    if preview is None:
+        raise WebError(404, "not_found", f"no item {item_id} in this case")
+    headers = {"X-Warden-Preview": kind if preview.problem is None else "unavailable"}
+    return Response(preview.data, media_type=preview.media_type, headers=headers)
+
+
+@router.get("/previews/{item_id}")
+def blurred(state: State, session: Anyone, item_id: int) -> Response:
+    """The blurred, greyscale preview (a keyframe strip for a video)."""
+    return _image(state.previews.blurred(item_id), item_id, "blurred")
+
+
+@router.get("/previews/{item_id}/clear")
+def clear(state: State, session: Anyone, item_id: int) -> Response:
+    """The clear image, only while this session's reveal of this item lasts."""
+    if not state.reveals.allowed(session.key, item_id):
+        raise WebError(403, "not_revealed", "reveal the item first (the reveal ends when you move on)")
+    return _image(state.previews.clear(item_id), item_id, "clear")
+
+
+@router.post("/previews/{item_id}/reveal")
+def reveal(request: Request, state: State, session: Anyone, item_id: int) -> Response:
+    """Reveal one item on purpose: recorded in the audit log with who and which item."""
+    with state.case.engine.begin() as connection:
+        row = connection.execute(
+            select(schema.items.c.path, schema.evidence.c.label)
+            .join(schema.evidence, schema.evidence.c.id == schema.items.c.evidence_id)
+            .where(schema.items.c.id == item_id)
+        ).first()
+        if row is None:
+            raise WebError(404, "not_found", f"no item {item_id} in this case")
+        audit.append(
+            connection,
+            session.account.name,
+            "preview.reveal",
+            {"item": item_id, "evidence": row[1], "path": row[0]},
+        )
+    state.reveals.grant(session.key, item_id)
+    if wants_html(request):
+        return RedirectResponse(f"/items/{item_id}", status_code=303)
+    return JSONResponse(
+        {"item": item_id, "url": f"/previews/{item_id}/clear", "seconds": state.config.reveal_seconds}
+    )

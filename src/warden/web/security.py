@@ -1,0 +1,202 @@
+"""The one gate every request passes: right host, same origin, a live session, a CSRF token, safe headers.
+
+Enforced in one ASGI middleware, before any route runs, so no route can forget it:
+
+- the ``Host`` header must be one the app was started for (refuses DNS rebinding);
+- a request from another origin is refused: an ``Origin`` or ``Referer`` of another origin, or a browser's
+  ``Sec-Fetch-Site`` other than ``same-origin``/``none``; a POST must positively show it comes from the app's
+  own pages (``Origin``, ``Referer`` or ``Sec-Fetch-Site: same-origin``);
+- every path but ``/login``, ``/health`` and the static script and style sheet needs a live session (the
+  cookie's token, looked up by its SHA-256); an account that must change its password reaches only
+  ``/password`` and ``/logout``;
+- every POST carries the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``); the
+  login form, which has no session yet, echoes a random cookie instead;
+- every response gets a strict Content-Security-Policy (no inline script), ``X-Frame-Options: DENY``,
+  ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store`` among others.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from warden.web.http_errors import error_response, wants_html
+from warden.web.sessions import COOKIE, LOGIN_COOKIE, Session, find_session
+from warden.web.state import ReviewState
+
+PUBLIC_PATHS = frozenset({"/login", "/health"})
+"""Paths that answer without a session."""
+STATIC_PREFIX = "/static/"
+"""The app's own script and style sheet (no case data): the login page needs them."""
+PASSWORD_PATHS = frozenset({"/password", "/logout"})
+"""All an account that must change its password may reach."""
+MAX_BODY = 64 * 1024
+"""Largest request body: the app takes short forms only."""
+FORM_TYPE = "application/x-www-form-urlencoded"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; media-src 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), display-capture=()"),
+)
+_OURS = {name for name, _ in SECURITY_HEADERS}
+
+
+class _Refusal(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class Guard:
+    """The security middleware (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, state: ReviewState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            # The app has no websocket; none may be opened, with or without a session.
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _with_security_headers(send)
+        request = Request(scope)
+        try:
+            response, body = await self._check(request, receive)
+        except _Refusal as refusal:
+            response, body = error_response(request, refusal.status, refusal.code, refusal.message), b""
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _check(self, request: Request, receive: Receive) -> tuple[Response | None, bytes]:
+        """None and the body read when the request may go on; else the response that refuses it."""
+        self._same_origin(request)
+        method, path = request.method, request.url.path
+        body = b"" if method in SAFE_METHODS else await _read_body(request, receive)
+        if path in PUBLIC_PATHS or (path.startswith(STATIC_PREFIX) and method in SAFE_METHODS):
+            if path == "/login" and method == "POST":
+                _check_token(request.cookies.get(LOGIN_COOKIE, ""), request, body, "the login form")
+            return None, body
+        session = await run_in_threadpool(self._session, request.cookies.get(COOKIE, ""))
+        if session is None:
+            if method in SAFE_METHODS and wants_html(request):
+                return RedirectResponse("/login", status_code=303), body
+            raise _Refusal(401, "unauthenticated", "log in first")
+        if session.account.must_change_password and path not in PASSWORD_PATHS:
+            if method in SAFE_METHODS and wants_html(request):
+                return RedirectResponse("/password", status_code=303), body
+            raise _Refusal(403, "password_change_required", "change the one-time password first")
+        if method not in SAFE_METHODS:
+            _check_token(session.csrf, request, body, "this session")
+        request.scope.setdefault("state", {})["session"] = session
+        return None, body
+
+    def _session(self, token: str) -> Session | None:
+        with self.state.case.engine.connect() as connection:
+            return find_session(connection, token)
+
+    def _same_origin(self, request: Request) -> None:
+        host = request.headers.get("host", "")
+        if host not in self.state.config.allowed_hosts:
+            names = ", ".join(sorted(self.state.config.allowed_hosts))
+            raise _Refusal(403, "wrong_host", f"this app answers as {names} only")
+        own = f"{request.url.scheme}://{host}"
+        origin = request.headers.get("origin")
+        referer = request.headers.get("referer")
+        referer_origin = _origin_of(referer) if referer else None
+        site = request.headers.get("sec-fetch-site")
+        if origin not in (None, "null", own) or referer_origin not in (None, own):
+            raise _Refusal(403, "cross_origin", "a request from another origin is refused")
+        if site is not None and site not in ("same-origin", "none"):
+            raise _Refusal(403, "cross_origin", f"a {site} request is refused")
+        if (
+            request.method not in SAFE_METHODS
+            and own not in (origin, referer_origin)
+            and site != "same-origin"
+        ):
+            raise _Refusal(403, "cross_origin", "a form must be sent from the app's own pages (no Origin)")
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+async def _read_body(request: Request, receive: Receive) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        raise _Refusal(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _Refusal(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if body and kind != FORM_TYPE:
+        raise _Refusal(415, "unsupported_media_type", f"send forms as {FORM_TYPE}")
+    return body
+
+
+def _check_token(expected: str, request: Request, body: bytes, what: str) -> None:
+    given = request.headers.get("x-csrf-token")
+    if given is None:
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1000)
+        given = (fields.get("csrf_token") or [""])[0]
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise _Refusal(403, "csrf", f"the form's token does not match {what}: reload the page and try again")
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the already-read body once, then the connection's own messages."""
+    done = False
+
+    async def replay() -> Message:
+        nonlocal done
+        if not done:
+            done = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _with_security_headers(send: Send) -> Callable[[Message], Awaitable[None]]:
+    async def secured(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers: list[Any] = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OURS]
+            message = {**message, "headers": [*headers, *SECURITY_HEADERS]}
+        await send(message)
+
+    return secured

@@ -1,0 +1,115 @@
+"""Server-side login sessions in the case database: a random token in a cookie, only its SHA-256 stored.
+
+A session row holds the hash of the browser's token, the account, a CSRF token for that session and an
+expiry. Logging out deletes the row, so a copied cookie stops working at once; changing a password ends
+every other session of the account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, select
+
+from warden.case import accounts, schema
+from warden.case.accounts import Account
+from warden.clock import from_timestamp, utc_now
+
+COOKIE = "warden_session"
+"""The session cookie: HttpOnly, SameSite=Strict, path /."""
+
+LOGIN_COOKIE = "warden_login"
+"""A short-lived random value the login form must echo (there is no session yet to hold a CSRF token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A logged-in browser.
+
+    Attributes:
+        key: SHA-256 of the cookie's token (what the database holds; also keys in-memory state).
+        account: who is logged in.
+        csrf: the token every POST of this session must carry.
+        expires_at: when the session ends, ISO 8601 UTC.
+    """
+
+    key: str
+    account: Account
+    csrf: str
+    expires_at: str
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 (hex) of a session token: a stolen database gives no usable cookie."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def open_session(connection: Connection, account: Account, hours: float) -> tuple[str, Session]:
+    """Start a session for ``account``; returns the token for the cookie and the session."""
+    token = secrets.token_urlsafe(32)
+    session = Session(
+        key=token_hash(token),
+        account=account,
+        csrf=secrets.token_urlsafe(32),
+        expires_at=from_timestamp(time.time() + hours * 3600),
+    )
+    connection.execute(delete(schema.sessions).where(schema.sessions.c.expires_at < utc_now()))
+    connection.execute(
+        schema.sessions.insert().values(
+            token_hash=session.key,
+            user_id=account.id,
+            csrf=session.csrf,
+            created_at=utc_now(),
+            expires_at=session.expires_at,
+        )
+    )
+    return token, session
+
+
+def find_session(connection: Connection, token: str) -> Session | None:
+    """The live session of a cookie's token, or None (unknown, expired, or the account is disabled)."""
+    if not token or len(token) > 128:
+        return None
+    key = token_hash(token)
+    row = connection.execute(select(schema.sessions).where(schema.sessions.c.token_hash == key)).first()
+    if row is None or row.expires_at < utc_now():
+        return None
+    account = accounts.get(connection, int(row.user_id))
+    if account is None or account.disabled:
+        return None
+    return Session(key, account, row.csrf, row.expires_at)
+
+
+def close_session(connection: Connection, key: str) -> None:
+    """End a session (logout)."""
+    connection.execute(delete(schema.sessions).where(schema.sessions.c.token_hash == key))
+
+
+def close_other_sessions(connection: Connection, account_id: int, keep: str) -> None:
+    """End every session of the account but ``keep`` (after a password change)."""
+    connection.execute(
+        delete(schema.sessions).where(
+            schema.sessions.c.user_id == account_id, schema.sessions.c.token_hash != keep
+        )
+    )
+
+
+_HASHER = PasswordHasher()
+
+
+def password_matches(connection: Connection, account_id: int, password: str) -> bool:
+    """Whether ``password`` is the account's current one (checked before it may be changed)."""
+    stored = connection.execute(
+        select(schema.users.c.password_hash).where(schema.users.c.id == account_id)
+    ).scalar()
+    if stored is None:
+        return False
+    try:
+        return _HASHER.verify(str(stored), password)
+    except (VerificationError, InvalidHashError):
+        return False

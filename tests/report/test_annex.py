@@ -1,0 +1,58 @@
+"""The annex: a separate, marked file of greyscale, small, blurred thumbnails; never part of the report."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from tests.report.cases import build_small_case
+from warden.report.annex import THUMB_SIDE
+from warden.report.case_report import write_reports
+
+
+def thumbnails(html: str) -> list[Image.Image]:
+    return [
+        Image.open(io.BytesIO(base64.b64decode(data)))
+        for data in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    ]
+
+
+def sharpness(image: Image.Image) -> float:
+    """How much a light blur changes the image: large where there is detail, near 0 for a blurred image."""
+    grey = image.convert("L")
+    softened = grey.filter(ImageFilter.GaussianBlur(2))
+    return float(np.abs(np.asarray(grey, dtype=float) - np.asarray(softened, dtype=float)).mean())
+
+
+def test_the_annex_is_separate_marked_and_every_thumbnail_is_blurred_grey_and_small(tmp_path: Path) -> None:
+    small = build_small_case(tmp_path)
+    _, written = write_reports(small.case, ["html"], annex=True)
+    assert written["annex-html"].name == "report-annex.html"
+    assert "<img" not in written["html"].read_text()
+    html = written["annex-html"].read_text()
+    assert "ANNEX TO THE COURT REPORT" in html
+    images = thumbnails(html)
+    # One per distinct categorised image: the listed one (three copies), b, c and f.
+    assert len(images) == 4
+    source = Image.open(small.evidence["laptop"] / "b.png").convert("L").resize((THUMB_SIDE, 72))
+    for image in images:
+        assert image.mode == "L"
+        assert max(image.size) <= THUMB_SIDE
+        assert sharpness(image) < sharpness(source) / 5
+    assert html.count("laptop/DCIM/a.jpg") == 1 and "phone/old/a.jpg" in html
+
+
+def test_a_changed_evidence_file_gets_no_thumbnail_and_says_why(tmp_path: Path) -> None:
+    small = build_small_case(tmp_path)
+    (small.evidence["laptop"] / "b.png").write_bytes(b"\x89PNG\r\n\x1a\nnot the recorded bytes")
+    (small.evidence["phone"] / "f.jpg").unlink()
+    _, written = write_reports(small.case, [], annex=True)
+    html = written["annex-html"].read_text()
+    assert len(thumbnails(html)) == 2
+    assert "no longer gives the bytes recorded" in html
+    assert "not in the evidence any more" in html or "no thumbnail" in html
