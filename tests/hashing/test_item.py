@@ -186,11 +186,8 @@ def test_limits_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WARDEN_MAX_IMAGE_PIXELS", "5678")
     monkeypatch.setenv("WARDEN_VPDQ_SECONDS_PER_HASH", "0.5")
     options = HashOptions()
-    assert (options.max_image_bytes, options.max_image_pixels, options.vpdq_seconds_per_hash) == (
-        1234,
-        5678,
-        0.5,
-    )
+    from_settings = (options.max_image_bytes, options.max_image_pixels, options.vpdq_seconds_per_hash)
+    assert from_settings == (1234, 5678, 0.5)
     monkeypatch.setenv("WARDEN_VPDQ_SECONDS_PER_HASH", "often")
     with pytest.raises(ValueError, match="WARDEN_VPDQ_SECONDS_PER_HASH"):
         HashOptions()

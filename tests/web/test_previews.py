@@ -60,7 +60,12 @@ def test_the_clear_image_needs_a_reveal_which_is_audited(client: TestClient, cas
     refused = client.get(f"/previews/{photo}/clear")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_revealed"
     answer = client.post(f"/previews/{photo}/reveal", headers=api(csrf)).json()
-    assert answer == {"item": photo, "url": f"/previews/{photo}/clear", "seconds": 30}
+    expected = {
+        "item": photo,
+        "url": f"/previews/{photo}/clear",
+        "seconds": 30,
+    }  # the reveal's configured span
+    assert answer == expected
     assert reveals_logged(case) == [("ann", {"item": photo, "evidence": "evidence", "path": VALLEY[0]})]
     assert client.get(f"/previews/{photo}/clear").status_code == 200
     # Revealing another item blurs the first again.
