@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from warden import __version__, settings
+from warden.case import DB_URL_HELP
 from warden.errors import EXIT_CODES, WardenError
 
-DB_HELP = (
-    "SQLAlchemy URL of the case database, e.g. postgresql+psycopg://user@host/case1 "
-    "(needs warden[postgres]); default: case.db (SQLite) in the case folder."
-)
+if TYPE_CHECKING:
+    from warden.hashsets.store import HashSetStore
 
 
 def _echo_json(value: Any) -> None:
@@ -60,7 +59,7 @@ def hashset_group() -> None:
     """Import, inspect and export hash sets (kept encrypted in the hash-set store)."""
 
 
-def _store() -> Any:
+def _store() -> HashSetStore:
     from warden.hashsets.store import HashSetStore
 
     return HashSetStore.from_settings()
@@ -173,7 +172,7 @@ def hashset_profiles() -> None:
 )
 @click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (slower).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -271,10 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     except WardenError as error:
         click.echo(f"warden: error: {error.message}", err=True)
         return error.exit_code
-    except click.exceptions.Abort:
-        click.echo("warden: interrupted; run the same command again to resume", err=True)
-        return 130
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("warden: interrupted; run the same command again to resume", err=True)
         return 130
     except click.ClickException as error:

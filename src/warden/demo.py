@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from warden.grading.categories import Category
+from warden.hashing.kinds import VpdqFrame
 
 Edit = Callable[[Image.Image], Image.Image]
 
@@ -114,6 +115,13 @@ class DemoCase:
     sha1: dict[str, str] = field(default_factory=dict)
     origin: dict[str, str] = field(default_factory=dict)
 
+    def add(self, path: str, category: str | None, kind: str, sha1: str, origin: str) -> None:
+        """Record what the file at ``path`` (relative to ``evidence``) is and must come out as."""
+        self.expected[path] = category
+        self.media_kind[path] = kind
+        self.sha1[path] = sha1
+        self.origin[path] = origin
+
     def expected_counts(self) -> dict[str, dict[str, int]]:
         """Files and distinct SHA-1 per category, stills and movies apart, as the report must give them."""
         counts: dict[str, dict[str, int]] = {}
@@ -168,11 +176,7 @@ def build_demo(
         return folder / name
 
     def remember(path: Path, category: str | None, kind: str, how: str = "") -> None:
-        rel = path.relative_to(evidence).as_posix()
-        demo.expected[rel] = category
-        demo.media_kind[rel] = kind
-        demo.sha1[rel] = _sha1(path)
-        demo.origin[rel] = how
+        demo.add(path.relative_to(evidence).as_posix(), category, kind, _sha1(path), how)
 
     for index, photo in enumerate(listed_photos):
         category = categories[index % 3]
@@ -203,7 +207,7 @@ def build_demo(
         category = categories[(index + 1) % 3]
         rows.append(_row(hasher(source), category, f"DEMO-V{index + 1:03d}"))
         for name in (listed_video, variant):
-            target = evidence / "Videos" / name.replace(".mp4", ".mp4")
+            target = evidence / "Videos" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(media / "videos" / name, target)
             remember(target, category, "movie", f"copy of {name}")
@@ -223,23 +227,22 @@ def _archive(
         for name, photo in members.items():
             archive.write(photo, name)
     container = target.relative_to(demo.evidence).as_posix()
-    demo.expected[container] = None
-    demo.media_kind[container] = "other"
-    demo.sha1[container] = _sha1(target)
-    demo.origin[container] = "zip archive"
+    demo.add(container, None, "other", _sha1(target), "zip archive")
     categories = {row["sha1"]: row["category"] for row in rows}
     for name, photo in members.items():
-        path = f"{container}//{name}"
-        demo.sha1[path] = _sha1(photo)
-        demo.expected[path] = categories.get(demo.sha1[path])
-        demo.media_kind[path] = "still"
-        demo.origin[path] = f"zip member, copy of {photo.name}"
+        sha1 = _sha1(photo)
+        demo.add(
+            f"{container}//{name}", categories.get(sha1), "still", sha1, f"zip member, copy of {photo.name}"
+        )
 
 
 def _row(hashes: dict[str, object], category: str, source_id: str) -> dict[str, str]:
     frames = hashes.get("vpdq") or []
     assert isinstance(frames, list)
-    vpdq = " ".join(f"{f['pdq']}:{f['quality']}:{float(f['timestamp']):.3f}" for f in frames)
+    vpdq = " ".join(
+        VpdqFrame(pdq=f["pdq"], quality=int(f["quality"]), timestamp=float(f["timestamp"])).to_text()
+        for f in frames
+    )
     return {
         "md5": str(hashes["md5"]),
         "sha1": str(hashes["sha1"]),

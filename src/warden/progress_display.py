@@ -41,16 +41,10 @@ class TerminalProgress:
             transient=False,
         )
         self._task: TaskID | None = None
-        self._started = False
-
-    def listing(self, found: int) -> None:
-        """Show how many items were listed so far."""
-        self._console.print(f"listing evidence: {found} items", end="\r")
 
     def start(self, total: int, already_done: int) -> None:
         """Begin the bar; a resumed scan starts part-way."""
         self._bar.start()
-        self._started = True
         if already_done:
             self._console.print(f"resuming: {already_done} of {total} items were recorded by an earlier run")
         self._task = self._bar.add_task("scanning", total=total, completed=already_done, rate="")
@@ -70,7 +64,7 @@ class TerminalProgress:
 
     def finish(self) -> None:
         """Stop drawing."""
-        if self._started:
+        if self._task is not None:
             self._bar.stop()
 
 

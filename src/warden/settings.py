@@ -159,6 +159,11 @@ def get_int(setting: Setting) -> int:
         raise ValueError(f"{setting.env_var} must be a whole number, got {raw!r}") from None
 
 
+def get_bool(setting: Setting) -> bool:
+    """The setting as a yes/no: ``0``, ``no``, ``false``, ``off`` and empty are no, anything else yes."""
+    return setting.raw().strip().lower() not in ("", "0", "no", "false", "off")
+
+
 def get_path(setting: Setting) -> Path:
     """The setting as a path with ``~`` expanded."""
     return Path(setting.raw()).expanduser()

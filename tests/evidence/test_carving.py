@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Callable
 
 import pytest
 from PIL import features
 
 from tests.evidence.thumbnails import camera_jpeg, encode, photo, smallest_video
 from warden.evidence.base import State, Step
-from warden.evidence.carving import Carved, carve, carved_items
-
-Reader = Callable[[int, int], bytes]
+from warden.evidence.carving import Carved, Reader, carve, carved_items
 
 
 def reader(blob: bytes) -> Reader:

@@ -77,6 +77,17 @@ def test_batch_digests_equal_single_digests() -> None:
     assert [row.tobytes() for row in batch] == [transform.digest("md5", value) for value in values]
 
 
+def test_single_pdq_hashes_equal_the_batch() -> None:
+    rng = np.random.default_rng(15)
+    hashes = random_hashes(rng, 200)
+    transform = KeyedTransform(KEY)
+    assert [transform.pdq_hash(row.tobytes()) for row in hashes] == [
+        row.tobytes() for row in transform.pdq(hashes)
+    ]
+    with pytest.raises(ValueError, match=r"\(N, 32\)"):
+        transform.pdq_hash(bytes(31))
+
+
 def test_a_short_key_is_refused() -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         KeyedTransform(b"short")

@@ -11,7 +11,7 @@ import pytest
 from tests.index.planted import distance, flip, plant, random_hashes
 from warden.index import build_index, open_index, pdq, reference
 from warden.index.layout import PdqLayout
-from warden.index.pdq import PdqIndex
+from warden.index.pdq import PdqHits, PdqIndex
 
 THRESHOLDS = [0, 1, 2, 7, 8, 15, 16, 30, 31, 32, 33, 47, 64, 100, 256]
 
@@ -27,6 +27,21 @@ def planted_set() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     return hashes, queries
 
 
+@pytest.fixture(scope="module")
+def planted_index(
+    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The planted set built into an index folder with the C extension, once for the module."""
+    folder = tmp_path_factory.mktemp("planted") / "index"
+    build_index(folder, pdq=planted_set[0])
+    return folder
+
+
+def pairs(hits: PdqHits) -> list[tuple[int, int]]:
+    """Batch hits in the (row, distance) form a single query returns."""
+    return list(zip(hits.rows.tolist(), hits.distances.tolist(), strict=True))
+
+
 def brute_force(
     hashes: np.ndarray[Any, Any], query: np.ndarray[Any, Any], threshold: int
 ) -> list[tuple[int, int]]:
@@ -35,11 +50,10 @@ def brute_force(
 
 
 def test_every_threshold_matches_brute_force(
-    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], tmp_path: Path
+    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], planted_index: Path
 ) -> None:
     hashes, queries = planted_set
-    build_index(tmp_path / "index", pdq=hashes)
-    index = open_index(tmp_path / "index").pdq
+    index = open_index(planted_index).pdq
     assert index.layout.chunks > 0, "20,000 hashes should get tables, or this test only checks the scan"
     for query in queries:
         for threshold in THRESHOLDS:
@@ -70,49 +84,45 @@ def test_every_layout_is_exact(
     for threshold in (0, 9, 31, 40):
         for hits, query in zip(index.query_batch(queries, threshold), queries, strict=True):
             expected = brute_force(hashes, query, threshold)
-            assert list(zip(hits.rows.tolist(), hits.distances.tolist(), strict=True)) == expected
+            assert pairs(hits) == expected
 
 
 def test_the_extension_builds_the_tables_the_reference_defines(
-    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], tmp_path: Path
+    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], planted_index: Path
 ) -> None:
     hashes, _ = planted_set
-    build_index(tmp_path / "index", pdq=hashes)
-    index = open_index(tmp_path / "index").pdq
+    index = open_index(planted_index).pdq
     offsets, positions = reference.build_tables(hashes, index.layout)
-    assert np.array_equal(np.load(tmp_path / "index" / "pdq.offsets.npy"), offsets)
-    assert np.array_equal(np.load(tmp_path / "index" / "pdq.positions.npy"), positions)
+    assert np.array_equal(np.load(planted_index / "pdq.offsets.npy"), offsets)
+    assert np.array_equal(np.load(planted_index / "pdq.positions.npy"), positions)
 
 
 def test_without_the_extension_answers_are_the_same(
     planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]],
+    planted_index: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     hashes, queries = planted_set
-    build_index(tmp_path / "fast", pdq=hashes)
-    fast = open_index(tmp_path / "fast").pdq
+    fast = open_index(planted_index).pdq
     monkeypatch.setattr(pdq, "_mih", None)
     build_index(tmp_path / "slow", pdq=hashes)
     slow = open_index(tmp_path / "slow").pdq
     for query in queries:
         assert slow.query(query.tobytes()) == fast.query(query.tobytes())
     assert np.array_equal(
-        np.load(tmp_path / "slow" / "pdq.positions.npy"), np.load(tmp_path / "fast" / "pdq.positions.npy")
+        np.load(tmp_path / "slow" / "pdq.positions.npy"), np.load(planted_index / "pdq.positions.npy")
     )
 
 
 def test_batch_answers_equal_single_answers(
-    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], tmp_path: Path
+    planted_set: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]], planted_index: Path
 ) -> None:
-    hashes, queries = planted_set
-    build_index(tmp_path / "index", pdq=hashes)
-    index = open_index(tmp_path / "index").pdq
+    _, queries = planted_set
+    index = open_index(planted_index).pdq
     batch = index.query_batch(queries, 31)
     for hits, query in zip(batch, queries, strict=True):
-        assert list(zip(hits.rows.tolist(), hits.distances.tolist(), strict=True)) == index.query(
-            query.tobytes()
-        )
+        assert pairs(hits) == index.query(query.tobytes())
 
 
 def test_duplicate_hashes_and_shared_rows_are_all_returned(tmp_path: Path) -> None:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageFilter
+from sqlalchemy import func, select
 
-from tests.report.cases import build_small_case
+from tests.report.cases import build_small_case, picture
+from warden.case import schema
+from warden.case.items import write_items
+from warden.case.records import ItemRecord, MatchKind, MatchRecord, Media
+from warden.evidence.base import CONTAINERS
+from warden.grading.categories import Category
 from warden.report.annex import THUMB_SIDE
 from warden.report.case_report import write_reports
 
@@ -56,3 +65,35 @@ def test_a_changed_evidence_file_gets_no_thumbnail_and_says_why(tmp_path: Path) 
     assert len(thumbnails(html)) == 2
     assert "no longer gives the bytes recorded" in html
     assert "not in the evidence any more" in html or "no thumbnail" in html
+
+
+def test_a_copy_inside_an_archive_gets_its_thumbnail_where_no_scan_ran_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = build_small_case(tmp_path)
+    laptop = small.evidence["laptop"]
+    with zipfile.ZipFile(laptop / "old.zip", "w") as archive:
+        archive.write(picture(tmp_path / "g.png", 7), "holiday/g.png")
+    inner = (tmp_path / "g.png").read_bytes()
+    record = ItemRecord(
+        evidence="laptop",
+        path="old.zip//holiday/g.png",
+        media=Media.STILL,
+        format="png",
+        size=len(inner),
+        sha1=hashlib.sha1(inner).hexdigest(),
+    )
+    record.matches = [MatchRecord("listed", MatchKind.EXACT, "sha1", 0, "original", "L-3", Category.B)]
+    with small.case.engine.begin() as connection:
+        laptop_id = connection.execute(
+            select(schema.evidence.c.id).where(schema.evidence.c.label == "laptop")
+        ).scalar_one()
+        set_ids = dict(connection.execute(select(schema.hashsets.c.name, schema.hashsets.c.id)).all())
+        scan_id = connection.execute(select(func.max(schema.scans.c.id))).scalar_one()
+        write_items(connection, [(laptop_id, record)], scan_id=scan_id, hashset_ids=set_ids)
+    # As in `warden report`, a process of its own: no scan registered the container formats.
+    monkeypatch.setattr(CONTAINERS, "_items", {})
+    _, written = write_reports(small.case, [], annex=True)
+    html = written["annex-html"].read_text()
+    assert "laptop/old.zip//holiday/g.png" in html
+    assert len(thumbnails(html)) == 5 and "no thumbnail" not in html

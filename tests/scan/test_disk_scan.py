@@ -18,6 +18,7 @@ from tests.evidence import images
 from tests.evidence.archives import zip_bomb
 from tests.evidence.thumbnails import Thumb, thumbs_db, with_exif_thumbnail
 from tests.media import media
+from tests.scan.conftest import store_env
 from warden.cli import main
 from warden.hashing.item import HashOptions, hash_file
 
@@ -114,8 +115,7 @@ def report(seized: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> 
     root = tmp_path_factory.mktemp("case")
     before = hashlib.sha256(seized["e01"].read_bytes()).hexdigest()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WARDEN_HOME", str(root / "store"))
-        patch.setenv("WARDEN_KEY_FILE", str(root / "key"))
+        store_env(patch, root)
         patch.setenv("TZ", "UTC")
         code = main(
             [
@@ -209,8 +209,7 @@ def test_broken_evidence_gives_clear_item_errors_and_the_scan_completes(
     (evidence / "bad-table.img").write_bytes(bytes(table))
     (evidence / "bomb.zip").write_bytes(zip_bomb(1 << 30))
     (evidence / "loop.img").write_bytes(images.fat_loop().path.read_bytes())
-    monkeypatch.setenv("WARDEN_HOME", str(tmp_path / "store"))
-    monkeypatch.setenv("WARDEN_KEY_FILE", str(tmp_path / "key"))
+    store_env(monkeypatch, tmp_path)
     code = main(
         ["scan", str(evidence), "--hashset", str(seized["hashset"]), "--case", str(tmp_path / "c"), "--quiet"]
     )

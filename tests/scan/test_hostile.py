@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,8 +20,6 @@ def test_hostile_files_become_item_errors_and_the_scan_completes(
     evidence = tmp_path / "evidence"
     made = build_hostile_tree(evidence, photo, media("videos", "doorknob-hd-no-bar.mp4"))
     listed = tmp_path / "set.csv"
-    import hashlib
-
     listed.write_text(
         f"md5,sha1,sha256,pdq,category,source_id\n{hashlib.md5(photo.read_bytes()).hexdigest()},,,,A,T1\n"
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.scan.conftest import store_env
 from warden.cli import main
 from warden.demo import DemoCase
 
@@ -26,8 +27,7 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
 def scanned(unseen_case: DemoCase, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("scan")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WARDEN_HOME", str(root / "store"))
-        patch.setenv("WARDEN_KEY_FILE", str(root / "key"))
+        store_env(patch, root)
         before = snapshot(unseen_case.evidence)
         code = main(
             [

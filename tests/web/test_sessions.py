@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from warden.case import accounts, schema
 from warden.case.folder import Case
-from warden.web.sessions import close_session, find_session, open_session, password_matches, token_hash
+from warden.web.sessions import close_session, find_session, open_session, token_hash
 
 
 def test_a_session_is_found_by_its_token_until_it_expires_or_is_closed(tmp_path: Path) -> None:
@@ -34,14 +34,3 @@ def test_a_disabled_account_loses_its_sessions(tmp_path: Path) -> None:
         token, _ = open_session(connection, ann, hours=1)
         connection.execute(update(schema.users).values(disabled=1))
         assert find_session(connection, token) is None
-
-
-def test_password_matches_checks_without_logging_in(tmp_path: Path) -> None:
-    case = Case.open(tmp_path / "case", create=True)
-    with case.engine.begin() as connection:
-        ann = accounts.create(connection, "ann", "examiner", "ann's long password", by="test")
-        assert password_matches(connection, ann.id, "ann's long password")
-        assert not password_matches(connection, ann.id, "something else")
-        assert not password_matches(connection, 999, "ann's long password")
-        actions = connection.execute(select(schema.audit_log.c.action)).scalars().all()
-    assert "login" not in actions

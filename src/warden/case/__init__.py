@@ -1,1 +1,7 @@
 """The case: one folder holding the case database, its reports and its log."""
+
+DB_URL_HELP = (
+    "SQLAlchemy URL of the case database, e.g. postgresql+psycopg://user@host/case1 "
+    "(needs warden[postgres]); default: case.db (SQLite) in the case folder."
+)
+"""The help of every command's ``--db`` option (here, so a command line loads no database code to show it)."""

@@ -95,17 +95,27 @@ def ensure_admin(connection: Connection) -> str | None:
     return password
 
 
+def _matches(password_hash: object, password: str) -> bool:
+    try:
+        return _HASHER.verify(str(password_hash), password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(connection: Connection, name: str, password: str) -> Account | None:
     """The account if the password is right and the account is enabled, else None (the attempt is logged)."""
     row = connection.execute(select(schema.users).where(schema.users.c.name == name)).first()
-    ok = False
-    if row is not None and not row.disabled:
-        try:
-            ok = _HASHER.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+    ok = row is not None and not row.disabled and _matches(row.password_hash, password)
     audit.append(connection, name, "login" if ok else "login.failed", {})
     return _account(row) if ok and row is not None else None
+
+
+def verify_password(connection: Connection, account_id: int, password: str) -> bool:
+    """Whether ``password`` is the account's current one, without logging in (checked before a change)."""
+    stored = connection.execute(
+        select(schema.users.c.password_hash).where(schema.users.c.id == account_id)
+    ).scalar()
+    return stored is not None and _matches(stored, password)
 
 
 def set_password(connection: Connection, account_id: int, password: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from warden.case import DB_URL_HELP
 from warden.errors import AuditBrokenError, UsageError
 
 
@@ -31,9 +32,7 @@ def audit_command() -> None:
     help="ENTRY:HASH quoted earlier (in a court report, or by this command): also check that entry is "
     "still there unchanged, which finds a log cut short after it.",
 )
-@click.option(
-    "--db", "db_url", help="SQLAlchemy URL of the case database (default: case.db in the case folder)."
-)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def verify_command(case_dir: Path, anchor: str | None, db_url: str | None) -> None:
     """Walk the audit chain of CASE_DIR: prints "audit log verified: N entries", or names the first altered
     or missing entry (id, time, action, why) and exits with code 10."""

@@ -76,7 +76,8 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
             f"the case database is at format revision {before!r}, which this Warden does not know: "
             "it was made by a newer version; upgrade Warden to open it"
         )
-    head = head_revision()
+    head = script.get_current_head()
+    assert head is not None
     if before != head:
         with engine.begin() as connection:
             config.attributes["connection"] = connection

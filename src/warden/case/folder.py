@@ -147,14 +147,16 @@ class Case:
         Raises:
             CaseMismatchError: the label is already used for another path.
         """
-        for record in self.evidence():
-            if record.label == label:
-                if record.path != path:
-                    raise CaseMismatchError(
-                        f"evidence label {label!r} already names {record.path} in this case, not {path}"
-                    )
-                return record.id
         with self.engine.begin() as connection:
+            known = connection.execute(
+                select(schema.evidence.c.id, schema.evidence.c.path).where(schema.evidence.c.label == label)
+            ).first()
+            if known is not None:
+                if known.path != path:
+                    raise CaseMismatchError(
+                        f"evidence label {label!r} already names {known.path} in this case, not {path}"
+                    )
+                return int(known.id)
             result = connection.execute(
                 schema.evidence.insert().values(
                     label=label, path=path, kind=kind, size=size, sha256=sha256, added_at=utc_now()

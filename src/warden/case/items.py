@@ -6,18 +6,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from warden.case import schema
 from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
 from warden.grading.categories import Category
 from warden.grading.grades import current_grades
-
-
-def count_items(engine: Engine) -> int:
-    """How many items the case holds."""
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(schema.items)).scalar_one())
 
 
 def done_keys(engine: Engine) -> set[tuple[int, str]]:

@@ -9,20 +9,21 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from warden.evidence.base import CONTAINERS
+from warden import settings
+from warden.evidence.base import CONTAINERS, Limits
 
-# (module, class, keyword arguments): the order is the order of sniffing.
-BUILT_IN: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("warden.evidence.ewf", "EwfContainer", {}),
-    ("warden.evidence.raw_image", "RawImageContainer", {}),
-    ("warden.evidence.zip", "ZipContainer", {}),
-    ("warden.evidence.sevenzip", "SevenZipContainer", {}),
-    ("warden.evidence.rar", "RarContainer", {}),
-    ("warden.evidence.tar", "TarContainer", {}),
-    ("warden.evidence.compressed", "CompressedContainer", {}),
-    ("warden.evidence.thumbs_db", "ThumbsDbContainer", {}),
-    ("warden.evidence.thumbcache", "ThumbcacheContainer", {}),
-    ("warden.evidence.exif_thumbnail", "ExifThumbnailContainer", {}),
+# (module, class, the settings-driven options it takes): the order is the order of sniffing.
+BUILT_IN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("warden.evidence.ewf", "EwfContainer", ("carve_unallocated",)),
+    ("warden.evidence.raw_image", "RawImageContainer", ("carve_unallocated",)),
+    ("warden.evidence.zip", "ZipContainer", ()),
+    ("warden.evidence.sevenzip", "SevenZipContainer", ()),
+    ("warden.evidence.rar", "RarContainer", ()),
+    ("warden.evidence.tar", "TarContainer", ()),
+    ("warden.evidence.compressed", "CompressedContainer", ()),
+    ("warden.evidence.thumbs_db", "ThumbsDbContainer", ()),
+    ("warden.evidence.thumbcache", "ThumbcacheContainer", ()),
+    ("warden.evidence.exif_thumbnail", "ExifThumbnailContainer", ()),
 )
 
 OPTIONAL_LIBRARIES = {"pytsk3", "pyewf", "py7zr", "rarfile", "olefile"}
@@ -31,12 +32,24 @@ UNAVAILABLE: dict[str, str] = {}
 """Container formats left out, by module, with the reason (the optional library that is missing)."""
 
 
-def register_built_in(**options: Any) -> None:
-    """Register every built-in container whose libraries are installed (once; options go to those that take
-    them, e.g. ``carve_unallocated`` for disk images)."""
+def limits_from_settings() -> Limits:
+    """The bounds on containers the settings ask for (nesting, members, member size, ratio)."""
+    return Limits(
+        depth=settings.get_int(settings.MAX_NESTING),
+        members=settings.get_int(settings.MAX_MEMBERS),
+        member_bytes=settings.get_int(settings.MAX_MEMBER_BYTES),
+        ratio=settings.get_int(settings.MAX_RATIO),
+    )
+
+
+def register_built_in() -> None:
+    """Register every built-in container whose libraries are installed, once per process, configured from the
+    settings (``WARDEN_CARVE`` for disk images). The scan, the review app and the report's annex all reach
+    items inside containers through this one door, so they find the same items."""
     if len(CONTAINERS):
         return
-    for module_name, class_name, defaults in BUILT_IN:
+    options: dict[str, Any] = {"carve_unallocated": settings.get_bool(settings.CARVE)}
+    for module_name, class_name, takes in BUILT_IN:
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
@@ -45,8 +58,5 @@ def register_built_in(**options: Any) -> None:
             UNAVAILABLE[module_name] = f"needs {error.name}: pip install 'warden[forensics]'"
             continue
         kind = getattr(module, class_name)
-        arguments = dict(defaults)
-        if "carve_unallocated" in options and class_name in ("EwfContainer", "RawImageContainer"):
-            arguments["carve_unallocated"] = options["carve_unallocated"]
-        container = kind(**arguments)
+        container = kind(**{name: options[name] for name in takes if name in options})
         CONTAINERS.register(container.name, container)

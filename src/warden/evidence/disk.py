@@ -16,7 +16,7 @@ an E01's media), so one walker serves every image format, and nothing is ever wr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -26,7 +26,7 @@ import pytsk3
 
 from warden import settings
 from warden.evidence.base import Item, Limits, State, Step
-from warden.evidence.carving import carved_items
+from warden.evidence.carving import Reader, carved_items
 from warden.evidence.file_system import (
     TSK_ERRORS,
     FileEntry,
@@ -35,9 +35,6 @@ from warden.evidence.file_system import (
     open_content,
     tsk_message,
 )
-
-Reader = Callable[[int, int], bytes]
-"""``read(offset, length)``: up to ``length`` bytes of the image's media at ``offset``."""
 
 SECTOR = 512
 

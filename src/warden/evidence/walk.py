@@ -10,8 +10,8 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
-from typing import BinaryIO
+from dataclasses import dataclass, replace
+from typing import IO, BinaryIO
 
 from warden.evidence.base import (
     CONTAINERS,
@@ -152,27 +152,13 @@ def _seekable(stack: ExitStack, item: Item, limits: Limits, spool_dir: str | Non
     # Archives read by their index (zip, 7z) need to seek; a member of a compressed tar cannot. Copy it to a
     # private temporary file first, bounded like any member.
     copy = stack.enter_context(tempfile.TemporaryFile(dir=spool_dir))  # noqa: SIM115 - closed by the ExitStack
-    copied = 0
-    while block := stream.read(1 << 20):
-        copied += len(block)
-        if copied > limits.member_bytes:
-            raise ContainerError(f"over the member size limit of {limits.member_bytes} bytes")
-        copy.write(block)
+    _copy_bounded(stream, copy, limits.member_bytes, ContainerError)
     copy.seek(0)
     return copy
 
 
 def _with_problem(item: Item, problem: str) -> Item:
-    return Item(
-        steps=item.steps,
-        state=item.state,
-        size=item.size,
-        mtime=item.mtime,
-        ctime=item.ctime,
-        atime=item.atime,
-        crtime=item.crtime,
-        problem=problem,
-    )
+    return replace(item, problem=problem, fs_path=None, opener=None)
 
 
 def _error_item(container: Item, problem: str) -> Item:
@@ -189,10 +175,15 @@ def copy_to(item: Item, target: BinaryIO, limit: int) -> int:
         OSError: it cannot be read, or it is over ``limit``.
     """
     with item.open() as stream:
-        copied = 0
-        while block := stream.read(1 << 20):
-            copied += len(block)
-            if copied > limit:
-                raise OSError(f"over the member size limit of {limit} bytes")
-            target.write(block)
+        return _copy_bounded(stream, target, limit, OSError)
+
+
+def _copy_bounded(source: IO[bytes], target: IO[bytes], limit: int, over: type[Exception]) -> int:
+    """Copy ``source`` into ``target`` in blocks; raises ``over`` once more than ``limit`` bytes come."""
+    copied = 0
+    while block := source.read(1 << 20):
+        copied += len(block)
+        if copied > limit:
+            raise over(f"over the member size limit of {limit} bytes")
+        target.write(block)
     return copied

@@ -1,1 +1,1 @@
-"""Categories, grades and (later) the review queue."""
+"""Categories, examiners' grades and reviews, near-duplicate clusters, and grades fed back as a hash set."""

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from warden.case import DB_URL_HELP
+
 
 @click.command("from-grades")
 @click.argument("case_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
@@ -15,9 +17,7 @@ import click
     is_flag=True,
     help="Also take grades a second reviewer disputes (left out by default).",
 )
-@click.option(
-    "--db", "db_url", help="SQLAlchemy URL of the case database (default: case.db in the case folder)."
-)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def from_grades_command(case_dir: Path, name: str, include_disputed: bool, db_url: str | None) -> None:
     """Store the current grades of CASE_DIR (A, B, C, not indecent; confirmed or not yet reviewed) as hash set
     NAME, so later scans find those images. Export it with `warden hashset export NAME --format vics

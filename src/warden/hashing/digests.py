@@ -8,6 +8,7 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from warden.hashing.sniff import HEAD_BYTES
@@ -101,6 +102,12 @@ def read_and_digest(stream: BinaryIO, keep: Callable[[bytes], int]) -> ReadResul
                 kept.append(chunk)
     digests = Digests(md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), size)
     return ReadResult(digests, head, b"".join(kept) if kept is not None else None)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file Warden keeps or is given (a hash-set file, an index array), read in chunks."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _read_at_least(stream: BinaryIO, count: int) -> bytes:

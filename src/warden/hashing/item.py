@@ -14,7 +14,7 @@ from warden.hashing.digests import NotRegularFileError, open_evidence, read_and_
 from warden.hashing.kinds import PDQ_MIN_QUALITY, Media, VideoHash
 from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
-from warden.hashing.sniff import sniff
+from warden.hashing.sniff import Sniffed, sniff
 from warden.hashing.video import VideoHashError, hash_video
 
 READ, DECODE, PDQ, VPDQ = "read", "decode", "pdq", "vpdq"
@@ -148,9 +148,12 @@ def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
     """
     options = options or HashOptions()
     result = FileHashes(path=str(path))
+    sniffed = Sniffed(Media.OTHER, None)
 
     def keep(head: bytes) -> int:
-        return options.max_image_bytes if sniff(head).media is Media.STILL else 0
+        nonlocal sniffed
+        sniffed = sniff(head)  # read_and_digest calls this once, with the head it returns
+        return options.max_image_bytes if sniffed.media is Media.STILL else 0
 
     try:
         with open_evidence(path) as stream:
@@ -163,11 +166,10 @@ def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
     except OSError as error:
         result.errors.append(ItemError(READ, f"cannot read the file: {error.strerror or error}"))
         return result
-    digests, head, data = read.digests, read.head, read.data
+    digests, data = read.digests, read.data
     del read
     result.md5, result.sha1, result.sha256 = digests.md5, digests.sha1, digests.sha256
     result.size = digests.size
-    sniffed = sniff(head)
     result.media, result.format = sniffed.media, sniffed.format
     if digests.size == 0:
         result.errors.append(ItemError(READ, "the file is empty (0 bytes)"))

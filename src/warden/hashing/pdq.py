@@ -12,8 +12,6 @@ import pdqhash
 from warden.hashing.decode import Pixels
 from warden.hashing.kinds import HashKind, normalize_hex
 
-PDQ_BITS = 256
-
 FAST_MIN_SIDE = 512
 """Fast mode decodes at the smallest 1/2, 1/4 or 1/8 scale that keeps both sides at least this long.
 
@@ -54,7 +52,7 @@ _TRANSFORMS: dict[str, Callable[[Pixels], Pixels]] = {
     "flip_plus1": lambda pixels: pixels.transpose(1, 0, 2),
     "flip_minus1": lambda pixels: pixels[::-1, ::-1].transpose(1, 0, 2),
 }
-"""Each variant as a view of the pixels (no copy until ``pdqhash`` needs one)."""
+"""What each variant name means, as a view of the pixels; :func:`_transposed_names` pairs them up by it."""
 
 
 class PdqVariant(NamedTuple):
@@ -138,18 +136,12 @@ def pdq_transformed(pixels: Pixels, prefix: str = "") -> list[PdqVariant]:
     Raises:
         ValueError: the image has no pixels.
     """
-    _row_major(pixels)
     found: dict[str, tuple[str, int]] = {}
     for flip, make in _FLIPS.items():
         vectors, quality = pdqhash.compute_dihedral(_row_major(make(pixels)))
         found[flip] = (bits_to_hex(vectors[0]), int(quality))
         found[_TRANSPOSED[flip]] = (bits_to_hex(vectors[_TRANSPOSE_SLOT]), int(quality))
     return [PdqVariant(variant_name(prefix, name), *found[name]) for name in DIHEDRAL_VARIANTS]
-
-
-def transformed(pixels: Pixels, variant: str) -> Pixels:
-    """The pixels as the dihedral ``variant`` (one of :data:`DIHEDRAL_VARIANTS`) turns or mirrors them."""
-    return _TRANSFORMS[variant](pixels)
 
 
 def variant_name(prefix: str, name: str) -> str:

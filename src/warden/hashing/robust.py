@@ -42,14 +42,14 @@ class VariantMatch:
     quality: int
 
 
-def robust_pdq(pixels: Pixels, *, trim_borders: bool = True) -> RobustPdq:
+def robust_pdq(pixels: Pixels) -> RobustPdq:
     """The 8 rotations/mirrors of ``pixels`` and, when it has uniform bars, the 8 of it without them.
 
     Raises:
         ValueError: the image has no pixels.
     """
     variants = _eight(pixels, "")
-    borders = find_borders(pixels) if trim_borders else None
+    borders = find_borders(pixels)
     if borders is not None:
         variants += _eight(trim(pixels, borders), TRIMMED)
         for number, other in enumerate(evened(borders), start=1):

@@ -15,6 +15,7 @@ from warden.hashsets.formats import (
     ReadOptions,
     WriteOptions,
     complete_lines,
+    csv_entries,
     parse_hex,
     parse_vpdq,
 )
@@ -25,8 +26,6 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq", "category",
 
 OPTIONAL_COLUMNS: tuple[str, ...] = ("vpdq", "photodna")
 """Columns a canonical CSV may add; any other column is refused by name."""
-
-_MAX_FIELD = 64 * 1024 * 1024
 
 _HASH_COLUMNS: tuple[tuple[str, HashKind], ...] = (
     ("md5", HashKind.MD5),
@@ -55,34 +54,7 @@ class CanonicalCsvFormat(HashSetFormat):
         return "category" in cells and bool(cells & {"md5", "sha1", "sha256", "pdq", "vpdq"})
 
     def iterate(self, path: Path, options: ReadOptions) -> Iterator[Entry]:
-        source = path.name
-        # A long video's vPDQ cell outgrows the csv module's default 128 KiB field limit.
-        csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            reader = csv.reader(stream, strict=True)
-            try:
-                columns = _header(next(reader, []), source)
-                width = len(columns)
-                to_entry = _RowReader(columns)
-                for row in reader:
-                    if len(row) != width:
-                        if not row or row == [""]:
-                            continue
-                        raise HashSetFormatError(
-                            f"wrong column count: the header has {width}, this row has {len(row)}",
-                            f"line {reader.line_num}",
-                            source,
-                        )
-                    try:
-                        yield to_entry(row)
-                    except ValueError as exc:
-                        raise HashSetFormatError(str(exc), f"line {reader.line_num}", source) from None
-            except csv.Error as exc:
-                raise HashSetFormatError(
-                    f"not valid CSV ({exc})", f"line {reader.line_num}", source
-                ) from None
-            except UnicodeDecodeError:
-                raise HashSetFormatError("not UTF-8 text", f"after line {reader.line_num}", source) from None
+        return csv_entries(path, _header, _RowReader)
 
     def write(self, entries: Iterable[Entry], stream: TextIO, options: WriteOptions | None = None) -> None:
         rows = entries if isinstance(entries, list) else list(entries)

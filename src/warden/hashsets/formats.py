@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
@@ -26,6 +27,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_MAX_FIELD = 64 * 1024 * 1024
 _HEX_OF_KIND = {kind: re.compile(f"[0-9a-fA-F]{{{length}}}") for kind, length in HEX_LENGTH.items()}
 
 
@@ -202,3 +204,59 @@ def text_lines(path: Path) -> Iterator[tuple[int, str]]:
             except UnicodeDecodeError:
                 raise HashSetFormatError("the line is not UTF-8 text", f"line {number}", path.name) from None
             yield number, line.rstrip("\r\n")
+
+
+def content_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Number and stripped text of each line of a UTF-8 text file that is neither blank nor a ``#`` comment.
+
+    Raises:
+        HashSetFormatError: the file is not UTF-8; the error names the line.
+    """
+    for number, line in text_lines(path):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            yield number, text
+
+
+def csv_entries(
+    path: Path,
+    header: Callable[[list[str], str], list[str]],
+    row_reader: Callable[[list[str]], Callable[[list[str]], Entry]],
+) -> Iterator[Entry]:
+    """The entries of a UTF-8 CSV file with a header line, one per row; blank rows are skipped.
+
+    Args:
+        path: the file (a BOM is dropped).
+        header: checks the first row (given the file's name for errors) and returns the column names.
+        row_reader: given the column names, returns what turns a row into an entry, raising ValueError
+            for a bad row.
+
+    Raises:
+        HashSetFormatError: not CSV or not UTF-8, a row of the wrong width, or a bad row; naming the line.
+    """
+    source = path.name
+    # A long video's vPDQ outgrows the csv module's default 128 KiB field limit.
+    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        reader = csv.reader(stream, strict=True)
+        try:
+            columns = header(next(reader, []), source)
+            width = len(columns)
+            to_entry = row_reader(columns)
+            for row in reader:
+                if len(row) != width:
+                    if not row or row == [""]:
+                        continue
+                    raise HashSetFormatError(
+                        f"wrong column count: the header has {width}, this row has {len(row)}",
+                        f"line {reader.line_num}",
+                        source,
+                    )
+                try:
+                    yield to_entry(row)
+                except ValueError as exc:
+                    raise HashSetFormatError(str(exc), f"line {reader.line_num}", source) from None
+        except csv.Error as exc:
+            raise HashSetFormatError(f"not valid CSV ({exc})", f"line {reader.line_num}", source) from None
+        except UnicodeDecodeError:
+            raise HashSetFormatError("not UTF-8 text", f"after line {reader.line_num}", source) from None

@@ -9,7 +9,14 @@ from pathlib import Path
 from warden.errors import HashSetFormatError
 from warden.grading.categories import Category
 from warden.hashing.kinds import HashKind
-from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, parse_hex, preview, text_lines
+from warden.hashsets.formats import (
+    HashSetFormat,
+    ReadOptions,
+    complete_lines,
+    content_lines,
+    parse_hex,
+    preview,
+)
 from warden.hashsets.model import Entry
 
 KIND_BY_LENGTH: dict[int, HashKind] = {32: HashKind.MD5, 40: HashKind.SHA1, 64: HashKind.SHA256}
@@ -43,10 +50,7 @@ class HashsumFormat(HashSetFormat):
     def iterate(self, path: Path, options: ReadOptions) -> Iterator[Entry]:
         source = path.name
         category = options.default_category or Category.UNCATEGORISED
-        for number, line in text_lines(path):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
+        for number, text in content_lines(path):
             try:
                 kind, value, name = _parse_line(text)
             except ValueError as exc:

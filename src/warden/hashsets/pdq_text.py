@@ -9,7 +9,7 @@ from pathlib import Path
 from warden.errors import HashSetFormatError
 from warden.grading.categories import Category
 from warden.hashing.kinds import HashKind
-from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, parse_hex, text_lines
+from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, content_lines, parse_hex
 from warden.hashsets.model import Entry
 
 _PDQ_LINE = re.compile(r"[0-9a-fA-F]{64}")
@@ -34,10 +34,7 @@ class PdqTextFormat(HashSetFormat):
     def iterate(self, path: Path, options: ReadOptions) -> Iterator[Entry]:
         source = path.name
         category = options.default_category or Category.UNCATEGORISED
-        for number, line in text_lines(path):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
+        for number, text in content_lines(path):
             try:
                 yield Entry(pdq=parse_hex(HashKind.PDQ, text), category=category)
             except ValueError as exc:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from warden.errors import HashSetFormatError, HashSetNotFoundError, UsageError
+from warden.hashing.digests import file_sha256
 from warden.hashsets.canonical_csv import CanonicalCsvFormat
 from warden.hashsets.formats import HEAD_BYTES, HashSetFormat, ReadOptions, WriteOptions
 from warden.hashsets.hashsum import HashsumFormat
@@ -103,15 +103,6 @@ def check_options(hash_set_format: HashSetFormat, options: ReadOptions) -> None:
         raise UsageError(
             f"--category applies to lists without categories ({users}), not to {hash_set_format.name}"
         )
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_hashset(

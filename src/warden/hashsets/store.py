@@ -28,11 +28,12 @@ from warden import settings
 from warden.clock import utc_now
 from warden.errors import HashSetExistsError, HashSetKeyError, HashSetNotFoundError, UsageError
 from warden.grading.categories import Category
-from warden.hashing.kinds import EXACT_KINDS, HashKind, VideoHash, vpdq_from_text, vpdq_to_text
+from warden.hashing.digests import file_sha256
+from warden.hashing.kinds import EXACT_KINDS, HEX_LENGTH, HashKind, VideoHash, vpdq_from_text, vpdq_to_text
 from warden.hashsets.formats import ReadOptions, WriteOptions
 from warden.hashsets.model import Entry, HashSet
 from warden.hashsets.profiles import load_profile
-from warden.hashsets.readers import file_sha256, read_hashset, write_hashset
+from warden.hashsets.readers import read_hashset, write_hashset
 from warden.hashsets.sealed import derive, fingerprint, load_key, seal, unseal
 from warden.index.hash_index import HashIndex, build_index, open_index
 from warden.index.keyed import KeyedTransform
@@ -92,7 +93,7 @@ class OpenHashSet:
         self.manifest = manifest
         self._store = store
         self._index = index
-        self._transform = KeyedTransform(derive(store.key, "index"))
+        self._transform = store.index_transform()
         self._entries: list[Entry] | None = None
         self._videos: list[tuple[int, VideoHash]] | None = None
 
@@ -146,6 +147,7 @@ class HashSetStore:
         self.key_file = key_file
         self.key_created = False
         self._key: bytes | None = None
+        self._transform: KeyedTransform | None = None
 
     @classmethod
     def from_settings(cls) -> HashSetStore:
@@ -162,6 +164,16 @@ class HashSetStore:
         if self._key is None:
             self._key, self.key_created = load_key(self.key_file, create=False)
         return self._key
+
+    def index_transform(self) -> KeyedTransform:
+        """The keyed transform of this store's indexes, made from the key once (it takes a few milliseconds).
+
+        Raises:
+            HashSetKeyError: there is no key file.
+        """
+        if self._transform is None:
+            self._transform = KeyedTransform(derive(self.key, "index"))
+        return self._transform
 
     @property
     def _sets(self) -> Path:
@@ -272,12 +284,12 @@ class HashSetStore:
         return manifest
 
     def _build_index(self, folder: Path, entries: list[Entry]) -> None:
-        transform = KeyedTransform(derive(self.key, "index"))
+        transform = self.index_transform()
         digests: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
         for kind in EXACT_KINDS:
             rows = [row for row, e in enumerate(entries) if getattr(e, kind.value)]
             values = b"".join(bytes.fromhex(getattr(entries[row], kind.value)) for row in rows)
-            width = {"md5": 16, "sha1": 20, "sha256": 32}[kind.value]
+            width = HEX_LENGTH[kind] // 2
             array = np.frombuffer(values, dtype=np.uint8).reshape(len(rows), width)
             digests[kind.value] = (transform.digests(kind.value, array), np.asarray(rows, dtype=np.int64))
         pdq_rows = [row for row, e in enumerate(entries) if e.pdq]

@@ -3,22 +3,21 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from warden.errors import HashSetFormatError
-from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines
+from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, csv_entries
 from warden.hashsets.model import Entry
-from warden.hashsets.profiles import CategoryProfile, load_profile
-from warden.hashsets.threatexchange_signals import DEFAULT_PROFILE, opinion_category, signal_entry
+from warden.hashsets.profiles import CategoryProfile
+from warden.hashsets.threatexchange_signals import opinion_category, profile_or_default, signal_entry
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("signal_type", "signal_str")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("collab", "category", "tags")
 
 _TAG_SPLIT = re.compile(r"[\s,]+")
-_MAX_FIELD = 64 * 1024 * 1024
 
 
 class ThreatExchangeCsvFormat(HashSetFormat):
@@ -44,42 +43,18 @@ class ThreatExchangeCsvFormat(HashSetFormat):
         return {"signal_type", "signal_str"} <= cells
 
     def resolve_profile(self, path: Path, head: bytes, options: ReadOptions) -> CategoryProfile | None:
-        return options.profile or load_profile(DEFAULT_PROFILE)
+        return profile_or_default(options)
 
     def iterate(self, path: Path, options: ReadOptions) -> Iterator[Entry]:
-        source = path.name
-        profile = options.profile or load_profile(DEFAULT_PROFILE)
-        # A video_vpdq signal of a long video outgrows the csv module's default 128 KiB field limit.
-        csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            reader = csv.reader(stream, strict=True)
-            try:
-                columns = _header(next(reader, []), source)
-                for row in reader:
-                    if not row or row == [""]:
-                        continue
-                    where = f"line {reader.line_num}"
-                    if len(row) != len(columns):
-                        raise HashSetFormatError(
-                            f"wrong column count: the header has {len(columns)}, this row has {len(row)}",
-                            where,
-                            source,
-                        )
-                    cells = dict(zip(columns, row, strict=True))
-                    tags = [tag for tag in _TAG_SPLIT.split(cells.get("tags", "")) if tag]
-                    try:
-                        category = opinion_category(profile, cells.get("category") or None, tags)
-                        yield signal_entry(
-                            cells["signal_type"], cells["signal_str"], category, cells.get("collab") or None
-                        )
-                    except ValueError as exc:
-                        raise HashSetFormatError(str(exc), where, source) from None
-            except csv.Error as exc:
-                raise HashSetFormatError(
-                    f"not valid CSV ({exc})", f"line {reader.line_num}", source
-                ) from None
-            except UnicodeDecodeError:
-                raise HashSetFormatError("not UTF-8 text", f"after line {reader.line_num}", source) from None
+        profile = profile_or_default(options)
+        yield from csv_entries(path, _header, lambda columns: partial(_signal, profile, columns))
+
+
+def _signal(profile: CategoryProfile, columns: list[str], row: list[str]) -> Entry:
+    cells = dict(zip(columns, row, strict=True))
+    tags = [tag for tag in _TAG_SPLIT.split(cells.get("tags", "")) if tag]
+    category = opinion_category(profile, cells.get("category") or None, tags)
+    return signal_entry(cells["signal_type"], cells["signal_str"], category, cells.get("collab") or None)
 
 
 def _header(row: list[str], source: str) -> list[str]:

@@ -6,9 +6,9 @@ import json
 
 from warden.grading.categories import Category, most_serious
 from warden.hashing.kinds import HashKind, VideoHash, VpdqFrame
-from warden.hashsets.formats import parse_hex, preview
+from warden.hashsets.formats import ReadOptions, parse_hex, preview
 from warden.hashsets.model import Entry
-from warden.hashsets.profiles import CategoryProfile, profile_key
+from warden.hashsets.profiles import CategoryProfile, load_profile, profile_key
 
 SIGNAL_KINDS: dict[str, HashKind] = {
     "pdq": HashKind.PDQ,
@@ -30,6 +30,11 @@ UNMATCHABLE_SIGNALS: frozenset[str] = frozenset(
 
 DEFAULT_PROFILE = "threatexchange"
 """The built-in profile for ThreatExchange opinions when the import names none."""
+
+
+def profile_or_default(options: ReadOptions) -> CategoryProfile:
+    """The profile the import named, else the built-in :data:`DEFAULT_PROFILE`."""
+    return options.profile or load_profile(DEFAULT_PROFILE)
 
 
 def signal_entry(signal_type: str, signal: str, category: Category, source_id: str | None) -> Entry:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from warden.errors import HashSetFormatError
 from warden.hashing.kinds import HashKind
-from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, text_lines
+from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, content_lines
 from warden.hashsets.model import Entry
-from warden.hashsets.profiles import CategoryProfile, load_profile
+from warden.hashsets.profiles import CategoryProfile
 from warden.hashsets.threatexchange_signals import (
-    DEFAULT_PROFILE,
     SIGNAL_KINDS,
     UNMATCHABLE_SIGNALS,
     opinion_category,
+    profile_or_default,
     signal_entry,
 )
 
@@ -41,19 +41,15 @@ class ThreatExchangeTextFormat(HashSetFormat):
         return len(parts) == 2 and parts[0].lower() in SIGNAL_KINDS.keys() | UNMATCHABLE_SIGNALS
 
     def resolve_profile(self, path: Path, head: bytes, options: ReadOptions) -> CategoryProfile | None:
-        return options.profile or load_profile(DEFAULT_PROFILE)
+        return profile_or_default(options)
 
     def iterate(self, path: Path, options: ReadOptions) -> Iterator[Entry]:
         source = path.name
-        profile = options.profile or load_profile(DEFAULT_PROFILE)
         try:
-            category = opinion_category(profile, None, [])
+            category = opinion_category(profile_or_default(options), None, [])
         except ValueError as exc:
             raise HashSetFormatError(str(exc), None, source) from None
-        for number, line in text_lines(path):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
+        for number, text in content_lines(path):
             where = f"line {number}"
             parts = text.split(None, 1)
             if len(parts) != 2:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from warden.errors import IndexDamagedError
-from warden.index.format import files_of, load_array, save_array
+from warden.index.format import files_of, load_arrays, save_array
 
 _KIND = re.compile(r"[a-z0-9_]+")
 _PREFIX_BYTES = 8
@@ -76,13 +76,12 @@ def write_exact(
     return section
 
 
-class _Table:
+class _Table(NamedTuple):
     """One kind's digests, sort keys and rows."""
 
-    def __init__(self, digests: np.ndarray[Any, Any], keys: np.ndarray[Any, Any], rows: np.ndarray[Any, Any]):
-        self.digests = digests
-        self.keys = keys
-        self.rows = rows
+    digests: np.ndarray[Any, Any]
+    keys: np.ndarray[Any, Any]
+    rows: np.ndarray[Any, Any]
 
 
 class ExactIndex:
@@ -111,26 +110,20 @@ class ExactIndex:
                 count, width = int(record["count"]), int(record["digest_bytes"])
             except (KeyError, TypeError, ValueError) as error:
                 raise IndexDamagedError(f"index header: bad exact section for {kind!r} ({error})") from error
-            files = files_of(record, f"the {kind} table")
-            expected = {
-                f"{kind}.digests.npy": ((count, width), "u"),
-                f"{kind}.prefix.npy": ((count,), "u"),
-                f"{kind}.rows.npy": ((count,), "iu"),
+            shapes = {
+                f"{kind}.digests.npy": (count, width),
+                f"{kind}.prefix.npy": (count,),
+                f"{kind}.rows.npy": (count,),
             }
-            arrays = []
-            for name, (shape, kinds) in expected.items():
-                file = files.get(name)
-                if file is None or file.shape != shape:
-                    raise IndexDamagedError(
-                        f"index header: {name} should be recorded with shape {list(shape)}"
-                    )
-                array = load_array(folder, file, preload=preload)
-                if array.dtype.kind not in kinds:
-                    raise IndexDamagedError(f"{folder / name}: wrong type {array.dtype}")
-                arrays.append(array)
-            if arrays[0].dtype != np.uint8 or arrays[1].dtype != np.uint64:
+            files = files_of(record, f"the {kind} table")
+            table = _Table(*load_arrays(folder, files, shapes, preload=preload).values())
+            if (
+                table.digests.dtype != np.uint8
+                or table.keys.dtype != np.uint64
+                or table.rows.dtype.kind not in "iu"
+            ):
                 raise IndexDamagedError(f"index header: the {kind} table has the wrong types")
-            tables[kind] = _Table(*arrays)
+            tables[kind] = table
         return cls(tables)
 
     @property

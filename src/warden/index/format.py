@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mmap
 import os
@@ -15,13 +14,13 @@ from typing import Any
 import numpy as np
 
 from warden.errors import IndexDamagedError
+from warden.hashing.digests import file_sha256
 
 FORMAT_NAME = "warden-hash-index"
 FORMAT_VERSION = 1
 HEADER_NAME = "index.json"
 
 _FILE_NAME = re.compile(r"[a-z0-9_]+\.[a-z0-9_]+\.npy")
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +59,6 @@ class ArrayFile:
         if not _FILE_NAME.fullmatch(name) or any(size < 0 for size in shape):
             raise IndexDamagedError(f"index header: bad record for {name!r}")
         return cls(name=name, dtype=dtype, shape=shape, sha256=sha256)
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def save_array(folder: Path, name: str, array: np.ndarray[Any, Any]) -> ArrayFile:
@@ -129,6 +119,30 @@ def load_array(folder: Path, record: ArrayFile, *, preload: bool = False) -> np.
         raise IndexDamagedError(f"{path}: not a readable array ({error})") from error
     array: np.ndarray[Any, Any] = np.frombuffer(mapping, dtype=dtype, count=count, offset=offset)
     return array.reshape(shape)
+
+
+def load_arrays(
+    folder: Path, files: Mapping[str, ArrayFile], shapes: Mapping[str, tuple[int, ...]], *, preload: bool
+) -> dict[str, np.ndarray[Any, Any]]:
+    """Map each array named in ``shapes``, checking the header records it with that shape.
+
+    Args:
+        folder: the index folder.
+        files: the section's records (see :func:`files_of`).
+        shapes: the shape each file must have, by file name.
+        preload: as for :func:`load_array`.
+
+    Raises:
+        IndexDamagedError: a file is not recorded, is recorded with another shape, or :func:`load_array`
+            refuses it.
+    """
+    arrays = {}
+    for name, shape in shapes.items():
+        record = files.get(name)
+        if record is None or record.shape != shape:
+            raise IndexDamagedError(f"index header: {name} should be recorded with shape {list(shape)}")
+        arrays[name] = load_array(folder, record, preload=preload)
+    return arrays
 
 
 def _map(descriptor: int, preload: bool) -> mmap.mmap:

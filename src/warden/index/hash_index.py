@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from warden.errors import IndexDamagedError
+from warden.hashing.digests import file_sha256
 from warden.index.exact import ExactIndex, write_exact
-from warden.index.format import HEADER_NAME, file_sha256, files_of, read_header, section, write_header
+from warden.index.format import HEADER_NAME, files_of, read_header, section, write_header
 from warden.index.pdq import PdqIndex, write_pdq
 
 

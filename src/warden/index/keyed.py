@@ -22,13 +22,12 @@ from typing import Any
 import numpy as np
 
 from warden.index.exact import check_kind
+from warden.index.reference import HASH_BYTES, U8Array, check_hashes
 
 DIGEST_BYTES = 16
-PDQ_BYTES = 32
 MIN_KEY_BYTES = 16
 _BLOCK = 1 << 16
-
-U8Array = np.ndarray[Any, np.dtype[np.uint8]]
+_BYTE_POSITIONS = np.arange(HASH_BYTES)
 
 
 def _prf(key: bytes, label: bytes) -> bytes:
@@ -128,23 +127,28 @@ class KeyedTransform:
         Raises:
             ValueError: ``hashes`` is not ``(N, 32)`` uint8.
         """
-        array = np.ascontiguousarray(hashes)
-        if array.dtype != np.uint8 or array.ndim != 2 or array.shape[1] != PDQ_BYTES:
-            raise ValueError(
-                f"PDQ hashes must be an (N, 32) uint8 array, got {array.dtype}{list(array.shape)}"
-            )
+        array = check_hashes(hashes)
         out = np.empty((len(array), 4), dtype=np.uint64)
         # Blocks small enough for the partial results to stay in cache.
         for start in range(0, len(array), _BLOCK):
             block = array[start : start + _BLOCK]
             target = out[start : start + _BLOCK]
             np.take(self._tables[0], block[:, 0], axis=0, out=target)
-            for byte in range(1, PDQ_BYTES):
+            for byte in range(1, HASH_BYTES):
                 target |= self._tables[byte][block[:, byte]]
-        result = out.view(np.uint8).reshape(len(array), PDQ_BYTES)
+        result = out.view(np.uint8).reshape(len(array), HASH_BYTES)
         result ^= self._mask
         return result
 
     def pdq_hash(self, value: bytes) -> bytes:
-        """The keyed form of one 32-byte PDQ hash."""
-        return self.pdq(np.frombuffer(value, dtype=np.uint8).reshape(1, -1)).tobytes()
+        """The keyed form of one 32-byte PDQ hash, as :meth:`pdq` gives it.
+
+        Raises:
+            ValueError: ``value`` is not 32 bytes.
+        """
+        array = check_hashes(np.frombuffer(value, dtype=np.uint8).reshape(1, -1))
+        # A scan asks for one hash at a time: one look-up of all 32 bytes' bits, not 32 array operations.
+        words: np.ndarray[Any, np.dtype[np.uint64]] = np.bitwise_or.reduce(
+            self._tables[_BYTE_POSITIONS, array[0]], axis=0
+        )
+        return (words.view(np.uint8) ^ self._mask).tobytes()

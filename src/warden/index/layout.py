@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import comb
 
+from warden.hashing.kinds import PDQ_MATCH_DISTANCE
+
 HASH_BITS = 256
 MAX_THRESHOLD = HASH_BITS
 MAX_RADIUS = 8
@@ -78,7 +80,7 @@ def estimated_ns(size: int, layout: PdqLayout, radii: tuple[int, ...] | None) ->
     return _MISS_NS * probes * (1.0 + per_bucket)
 
 
-def choose_layout(size: int, threshold: int = 31) -> PdqLayout:
+def choose_layout(size: int, threshold: int = PDQ_MATCH_DISTANCE) -> PdqLayout:
     """The layout with the cheapest modelled query at ``threshold`` for ``size`` hashes, within the cap."""
     # Tables must at least halve the modelled time to be worth their memory and build time.
     best, best_ns = SCAN, estimated_ns(size, SCAN, None) / 2

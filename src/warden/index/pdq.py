@@ -11,7 +11,7 @@ import numpy as np
 from warden.errors import IndexDamagedError
 from warden.hashing.kinds import PDQ_MATCH_DISTANCE
 from warden.index import reference
-from warden.index.format import ArrayFile, describe_array, files_of, load_array, save_array
+from warden.index.format import ArrayFile, describe_array, files_of, load_arrays, save_array
 from warden.index.layout import PdqLayout, choose_layout, plan_radii
 
 try:
@@ -144,19 +144,13 @@ class PdqIndex:
             layout = PdqLayout(chunk_bits=int(part["chunk_bits"]), chunks=int(part["chunks"]))
         except (KeyError, TypeError, ValueError) as error:
             raise IndexDamagedError(f"index header: bad pdq section ({error})") from error
-        files = files_of(part, "the pdq section")
-        expected = {
-            HASHES_FILE: (size, 32),
+        shapes = {
+            HASHES_FILE: (size, reference.HASH_BYTES),
             ROWS_FILE: (size,),
             OFFSETS_FILE: (layout.chunks, layout.buckets + 1),
             POSITIONS_FILE: (layout.chunks, size),
         }
-        arrays = {}
-        for name, shape in expected.items():
-            record = files.get(name)
-            if record is None or record.shape != shape:
-                raise IndexDamagedError(f"index header: {name} should be recorded with shape {list(shape)}")
-            arrays[name] = load_array(folder, record, preload=preload)
+        arrays = load_arrays(folder, files_of(part, "the pdq section"), shapes, preload=preload)
         if arrays[HASHES_FILE].dtype != np.uint8 or arrays[ROWS_FILE].dtype.kind not in "iu":
             raise IndexDamagedError("index header: PDQ hashes or rows have the wrong type")
         if arrays[OFFSETS_FILE].dtype != np.uint32 or arrays[POSITIONS_FILE].dtype != np.uint32:

@@ -17,17 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from warden import settings
 from warden.case.folder import Case
 from warden.evidence.base import Limits
+from warden.evidence.containers import limits_from_settings, register_built_in
 from warden.evidence.locate import open_item
 from warden.grading.categories import INDECENT
 from warden.hashing.decode import DecodeError, decode_still
+from warden.previews import KeyframeError, blur, keyframes, strip
 from warden.report.exhibits import item_place
 from warden.report.html import page
 from warden.report.html_parts import cell, e, established_label, table
+from warden.report.writers import write_whole
 
 THUMB_SIDE = 96
 """Longest side of an annex thumbnail."""
@@ -55,28 +58,13 @@ class AnnexEntry:
 
 def blurred(image: Image.Image) -> Image.Image:
     """Greyscale, reduced to :data:`DETAIL_SIDE` across, enlarged to :data:`THUMB_SIDE` and blurred."""
-    small = image.convert("L")
-    small.thumbnail((DETAIL_SIDE, DETAIL_SIDE), Image.Resampling.BOX)
-    scale = THUMB_SIDE / max(small.size)
-    large = small.resize(
-        (max(1, round(small.width * scale)), max(1, round(small.height * scale))), Image.Resampling.BILINEAR
-    )
-    return large.filter(ImageFilter.GaussianBlur(radius=THUMB_SIDE / 24))
+    return blur(image, side=THUMB_SIDE, detail=DETAIL_SIDE, radius=THUMB_SIDE / 24)
 
 
 def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
-
-
-def _limits() -> Limits:
-    return Limits(
-        depth=settings.get_int(settings.MAX_NESTING),
-        members=settings.get_int(settings.MAX_MEMBERS),
-        member_bytes=settings.get_int(settings.MAX_MEMBER_BYTES),
-        ratio=settings.get_int(settings.MAX_RATIO),
-    )
 
 
 def _still(root: Path, item: Mapping[str, Any], limits: Limits) -> bytes:
@@ -94,25 +82,23 @@ def _still(root: Path, item: Mapping[str, Any], limits: Limits) -> bytes:
 
 
 def _movie(root: Path, item: Mapping[str, Any], limits: Limits) -> bytes:
-    # The review app's keyframe taker (FFmpeg in a separate process, time-limited, nothing written to disk).
-    from warden.web.keyframes import KeyframeError, keyframes
-
+    # Taken as the review app takes them (FFmpeg in its own process, time-limited, nothing written to disk).
     try:
         with open_item(root, item["path"], limits) as stream:
             frames = keyframes(stream, frames=3)
     except KeyframeError as error:
         raise OSError(str(error)) from None
-    strip = Image.new("L", (THUMB_SIDE * len(frames) + 4 * (len(frames) - 1), THUMB_SIDE), 0)
-    for index, frame in enumerate(frames):
-        strip.paste(blurred(frame), (index * (THUMB_SIDE + 4), 0))
-    return _png(strip)
+    return _png(strip([blurred(frame) for frame in frames], height=THUMB_SIDE))
 
 
 def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
     """One entry per distinct image (by SHA-1) of category A, B or C, most serious first; thumbnails of
     thumbnails are not made (the full image is there, or the thumbnail is counted apart)."""
     roots = {record.label: Path(record.path) for record in case.evidence()}
-    limits = _limits()
+    # Items inside containers are reached with the formats the scan used, also where no scan ran in this
+    # process (``warden report``): without them, no copy inside an archive or disk image would be found.
+    register_built_in()
+    limits = limits_from_settings()
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for item in report["items"]:
         if item["category"] is None or item["state"] == "thumbnail":
@@ -192,9 +178,5 @@ def write_annex(case: Case, report: Mapping[str, Any], folder: Path, *, pdf: boo
 
         targets.append(("annex-pdf", "report-annex.pdf", html_to_pdf(html)))
     for name, filename, data in targets:
-        target = folder / filename
-        partial = target.with_name(filename + ".partial")
-        partial.write_bytes(data)
-        partial.replace(target)
-        written[name] = target
+        written[name] = write_whole(folder / filename, data)
     return written

@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 
+from warden.case import DB_URL_HELP
 from warden.errors import UsageError
 from warden.report.writers import DEFAULT_FORMATS, WRITERS
-
-DB_HELP = "SQLAlchemy URL of the case database (default: case.db in the case folder)."
 
 
 def _formats(given: tuple[str, ...]) -> list[str]:
@@ -66,7 +65,7 @@ def print_indictment(report: dict[str, Any]) -> None:
     help="Folder to write into (default: CASE_DIR).",
 )
 @click.option("--profile", help="Category profile of the VICS export (default uk).")
-@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def report_command(
     case_dir: Path,
     formats: tuple[str, ...],

@@ -18,6 +18,14 @@ from warden.report.html import render_html
 Report = dict[str, Any]
 
 
+def write_whole(target: Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically (a reader never sees half a report); returns ``target``."""
+    partial = target.with_name(target.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(target)
+    return target
+
+
 @dataclass(frozen=True, slots=True)
 class ReportWriter:
     """A format: its name, the file it writes in the case folder, and the function that renders it."""
@@ -28,11 +36,7 @@ class ReportWriter:
 
     def write(self, report: Report, folder: Path) -> Path:
         """Render ``report`` into ``folder`` atomically (a reader never sees half a report)."""
-        target = folder / self.filename
-        partial = target.with_name(target.name + ".partial")
-        partial.write_bytes(self.render(report))
-        partial.replace(target)
-        return target
+        return write_whole(folder / self.filename, self.render(report))
 
 
 WRITERS: Registry[ReportWriter] = Registry("report writer")

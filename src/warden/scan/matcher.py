@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from warden.case.records import MatchKind, MatchRecord
-from warden.hashing.kinds import EXACT_KINDS, HashKind, VideoHash
+from warden.hashing.kinds import EXACT_KINDS, PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, HashKind, VideoHash
+from warden.hashing.video_match import VPDQ_MATCH_PERCENT
 from warden.hashsets.model import Entry
 
 
@@ -39,9 +40,9 @@ class VideoComparer(Protocol):
 class Thresholds:
     """Matching thresholds (defaults are the reference ones)."""
 
-    pdq_distance: int = 31
-    pdq_min_quality: int = 50
-    vpdq_percent: float = 80.0
+    pdq_distance: int = PDQ_MATCH_DISTANCE
+    pdq_min_quality: int = PDQ_MIN_QUALITY
+    vpdq_percent: float = VPDQ_MATCH_PERCENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +77,7 @@ def match_item(
                 if held is None or _DIGEST_STRENGTH[kind] > _DIGEST_STRENGTH[held]:
                     exact_rows[row] = kind
         for row, kind in sorted(exact_rows.items()):
-            entry = hashset.entry(row)
-            found.append(
-                MatchRecord(
-                    hashset.name, MatchKind.EXACT, kind.value, 0, "original", entry.source_id, entry.category
-                )
-            )
+            found.append(_record(hashset, row, MatchKind.EXACT, kind.value, 0, "original"))
         if hashes.pdq_variants:
             nearest: dict[int, tuple[int, int, str]] = {}
             for order, (variant, pdq, quality) in enumerate(hashes.pdq_variants):
@@ -94,29 +90,24 @@ def match_item(
                     if row not in nearest or candidate < nearest[row]:
                         nearest[row] = candidate
             for row, (distance, _order, variant) in sorted(nearest.items()):
-                entry = hashset.entry(row)
-                found.append(
-                    MatchRecord(
-                        hashset.name, MatchKind.PDQ, "pdq", distance, variant, entry.source_id, entry.category
-                    )
-                )
+                found.append(_record(hashset, row, MatchKind.PDQ, "pdq", distance, variant))
         if hashes.video:
             for row, frames in hashset.videos():
                 if row in exact_rows:
                     continue
                 query_percent, compared_percent = compare_videos(hashes.video, frames)
-                if min(query_percent, compared_percent) >= thresholds.vpdq_percent:
-                    entry = hashset.entry(row)
+                worse = min(query_percent, compared_percent)
+                if worse >= thresholds.vpdq_percent:
                     found.append(
-                        MatchRecord(
-                            hashset.name,
-                            MatchKind.VPDQ,
-                            "vpdq",
-                            round(100.0 - min(query_percent, compared_percent), 3),
-                            "original",
-                            entry.source_id,
-                            entry.category,
-                        )
+                        _record(hashset, row, MatchKind.VPDQ, "vpdq", round(100.0 - worse, 3), "original")
                     )
     found.sort(key=MatchRecord.rank)
     return found
+
+
+def _record(
+    hashset: MatchableSet, row: int, kind: MatchKind, hash_kind: str, distance: float, variant: str
+) -> MatchRecord:
+    """The match of the entry at ``row``, carrying its id and category."""
+    entry = hashset.entry(row)
+    return MatchRecord(hashset.name, kind, hash_kind, distance, variant, entry.source_id, entry.category)

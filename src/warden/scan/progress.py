@@ -8,9 +8,6 @@ from typing import Protocol
 class Progress(Protocol):
     """Receives the scan's progress."""
 
-    def listing(self, found: int) -> None:
-        """Items found so far while listing evidence."""
-
     def start(self, total: int, already_done: int) -> None:
         """Hashing begins: ``total`` items in all, ``already_done`` of them by an earlier run."""
 
@@ -26,9 +23,6 @@ class Progress(Protocol):
 
 class SilentProgress:
     """Progress that goes nowhere: for tests, pipes and the API."""
-
-    def listing(self, found: int) -> None:
-        """Ignore."""
 
     def start(self, total: int, already_done: int) -> None:
         """Ignore."""

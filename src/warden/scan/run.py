@@ -11,11 +11,11 @@ from typing import Any
 
 from warden import settings
 from warden.case.folder import Case, EvidenceRecord
-from warden.case.items import count_items, done_keys, write_items
+from warden.case.items import done_keys, write_items
 from warden.case.records import ItemError, ItemRecord
 from warden.errors import EvidenceError, UsageError
-from warden.evidence.base import Item, JsonScalar, Limits
-from warden.evidence.containers import UNAVAILABLE, register_built_in
+from warden.evidence.base import Item, JsonScalar
+from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
 from warden.evidence.sources import source_for
 from warden.evidence.walk import walk
 from warden.hashsets.store import HashSetStore, OpenHashSet
@@ -62,24 +62,24 @@ class _Task:
 
 
 def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[EvidenceRecord, Path]]:
-    known = {record.path: record for record in case.evidence()}
-    labels = {record.label for record in known.values()}
-    registered = []
-    for given in paths:
-        path = given.resolve()
-        if str(path) not in known:
-            label = path.name or "root"
-            suffix = 2
-            while label in labels:
-                label, suffix = f"{path.name}-{suffix}", suffix + 1
-            labels.add(label)
-            source = source_for(path)
-            size = path.stat().st_size if source.name == "file" and path.is_file() else None
-            # A file's SHA-256 is its root item's, filled in when that item is hashed (one read, not two).
-            case.add_evidence(label, str(path), source.name, size, None)
-            known = {record.path: record for record in case.evidence()}
-        registered.append((known[str(path)], path))
-    return registered
+    resolved = [given.resolve() for given in paths]
+    known = {record.path: record.label for record in case.evidence()}
+    labels = set(known.values())
+    for path in resolved:
+        if str(path) in known:
+            continue
+        label = path.name or "root"
+        suffix = 2
+        while label in labels:
+            label, suffix = f"{path.name}-{suffix}", suffix + 1
+        labels.add(label)
+        known[str(path)] = label
+        source = source_for(path)
+        size = path.stat().st_size if source.name == "file" and path.is_file() else None
+        # A file's SHA-256 is its root item's, filled in when that item is hashed (one read, not two).
+        case.add_evidence(label, str(path), source.name, size, None)
+    records = {record.path: record for record in case.evidence()}
+    return [(records[str(path)], path) for path in resolved]
 
 
 def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, Path]) -> None:
@@ -102,16 +102,6 @@ def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, P
                 )
 
 
-def limits_from_settings() -> Limits:
-    """The container bounds the settings ask for."""
-    return Limits(
-        depth=settings.get_int(settings.MAX_NESTING),
-        members=settings.get_int(settings.MAX_MEMBERS),
-        member_bytes=settings.get_int(settings.MAX_MEMBER_BYTES),
-        ratio=settings.get_int(settings.MAX_RATIO),
-    )
-
-
 def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | None = None) -> ScanResult:
     """Scan the evidence into the case and write its reports; safe to run again to resume.
 
@@ -122,14 +112,16 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         HashSetNotFoundError: a named hash set is neither in the store nor a file.
     """
     progress = progress or SilentProgress()
-    spool_parent = Path(settings.get_str(settings.SPOOL)) if settings.get_str(settings.SPOOL) else None
+    spool_setting = settings.get_str(settings.SPOOL)
+    spool_parent = Path(spool_setting) if spool_setting else None
     outputs = {"case folder": options.case_dir, "hash-set store": store.root}
     if spool_parent is not None:
         outputs["spool"] = spool_parent
     _refuse_writing_into_evidence(options.evidence, outputs)
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
-    already = count_items(case.engine)
+    skip = done_keys(case.engine)
+    already = len(skip)
     set_ids = case.set_hashsets([s.case_record() for s in open_sets], has_items=already > 0)
     evidence = _register_evidence(case, options.evidence)
     thresholds = Thresholds(
@@ -145,7 +137,7 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
     }
     limits = limits_from_settings()
-    register_built_in(carve_unallocated=settings.get_str(settings.CARVE) not in ("0", "", "no", "false"))
+    register_built_in()
     warnings = [
         f"{module.rsplit('.', 1)[-1]} containers are not opened: {why}" for module, why in UNAVAILABLE.items()
     ]
@@ -162,9 +154,9 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
             "limits": asdict(limits),
         }
     )
-    skip = done_keys(case.engine)
-    estimate = sum(_count(path) for _, path in evidence)
-    progress.start(max(estimate, len(skip)), len(skip))
+    # Counting lists every evidence root once more before the walk: only a display of the total needs it.
+    estimate = 0 if isinstance(progress, SilentProgress) else sum(_count(path) for _, path in evidence)
+    progress.start(max(estimate, already), already)
     batch_size = settings.get_int(settings.BATCH_SIZE)
     batch: list[tuple[int, ItemRecord]] = []
     last_commit = time.monotonic()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from warden.sentencing.assessment import Assessment, VersionUsed
+from warden.sentencing.assessment import Assessment, Step, VersionUsed
 from warden.sentencing.duration import Disposal, Kind, Term, Unit
 from warden.sentencing.facts import CaseFacts
 from warden.sentencing.law import (
@@ -16,6 +17,8 @@ from warden.sentencing.law import (
     PleaStage,
     Presumption,
     SuspensionRule,
+    V,
+    Versions,
 )
 
 _FRACTION_WORDS = {
@@ -39,6 +42,29 @@ def reduce(disposal: Disposal, fraction: Fraction) -> Disposal:
     return Disposal(Kind.CUSTODY, term=disposal.custodial_term().reduced(fraction))
 
 
+def _in_force(
+    result: Assessment, step: Step, versions: Versions[V], day: date, governed_by: str, *, missing: str = ""
+) -> V | None:
+    """The version of a rule in force on ``day``, recorded as used; None, said in ``step``, when the data
+    begins later (``missing`` adds why)."""
+    try:
+        version = versions.on(day)
+    except NoVersionError as error:
+        step.say(f"Not assessed: {error}{missing}.")
+        return None
+    result.versions.append(
+        VersionUsed(
+            versions.rule,
+            version.id,
+            version.title,
+            version.effective.isoformat(),
+            governed_by,
+            day.isoformat(),
+        )
+    )
+    return version
+
+
 def _between(low: Disposal, high: Disposal) -> str:
     return str(low) if low == high else f"{low} to {high}"
 
@@ -48,17 +74,16 @@ def plea_step(
 ) -> PleaStage | None:
     """Show the reduction at every stage; return this case's stage (None when not stated or not encoded)."""
     step = result.step("plea", "Reduction for a guilty plea")
-    try:
-        plea = law.pleas.on(facts.dates.first_hearing)
-    except NoVersionError as error:
-        step.say(f"Not assessed: {error}; the earlier plea guideline is not encoded.")
+    plea = _in_force(
+        result,
+        step,
+        law.pleas,
+        facts.dates.first_hearing,
+        "first hearing date",
+        missing="; the earlier plea guideline is not encoded",
+    )
+    if plea is None:
         return None
-    result.versions.append(
-        VersionUsed(
-            "guilty plea", plea.id, plea.title, plea.effective.isoformat(), "first hearing date",
-            facts.dates.first_hearing.isoformat(),
-        )
-    )  # fmt: skip
     step.say(
         f"{plea.title}: applies where the first hearing is on or after {plea.effective.isoformat()} (first "
         f"hearing {facts.dates.first_hearing.isoformat()}). The reduction comes last, after the factors, and "
@@ -99,21 +124,9 @@ def suspension_step(
     """Which terms of the (reduced) range can, or must, be suspended, under the law on the conviction date."""
     step = result.step("suspension", "Whether a custodial term can be suspended")
     conviction = facts.dates.conviction
-    try:
-        rule = law.suspension.on(conviction)
-    except NoVersionError as error:
-        step.say(f"Not assessed: {error}.")
+    rule = _in_force(result, step, law.suspension, conviction, "conviction date")
+    if rule is None:
         return None
-    result.versions.append(
-        VersionUsed(
-            "suspension",
-            rule.id,
-            rule.title,
-            rule.effective.isoformat(),
-            "conviction date",
-            conviction.isoformat(),
-        )
-    )
     check = result.cite(f"suspension limits ({rule.id})", rule.check)
     step.say(
         f"Convicted {conviction.isoformat()}: the rule for convictions from {rule.effective.isoformat()} "
@@ -165,17 +178,10 @@ def suspension_step(
     return rule
 
 
-def _half(term: Term) -> Term:
-    half = term.amount / 2
-    if half.denominator == 1 or term.unit is not Unit.YEAR:
-        return Term(half, term.unit)
-    return Term(term.amount * 6, Unit.MONTH)
-
-
 def period(band: Band, under_18: bool) -> str:
     """The notification period of ``band``, halved where the offender is under 18 and the band is halved."""
     if under_18 and band.halved_under_18 and band.period_term is not None:
-        return f"{_half(band.period_term)} (half of {band.period}, under 18)"
+        return f"{band.period_term.reduced(Fraction(1, 2))} (half of {band.period}, under 18)"
     return band.period
 
 
@@ -200,18 +206,9 @@ def notification_step(
 ) -> NotificationRule | None:
     """The notification period for each kind of sentence, marking those the (reduced) range can lead to."""
     step = result.step("notification", "Notification period (Sexual Offences Act 2003)")
-    conviction = facts.dates.conviction
-    try:
-        rule = law.notification.on(conviction)
-    except NoVersionError as error:
-        step.say(f"Not assessed: {error}.")
+    rule = _in_force(result, step, law.notification, facts.dates.conviction, "conviction date")
+    if rule is None:
         return None
-    result.versions.append(
-        VersionUsed(
-            "notification", rule.id, rule.title, rule.effective.isoformat(), "conviction date",
-            conviction.isoformat(),
-        )
-    )  # fmt: skip
     step.say(
         "The period follows the sentence imposed (after any reduction for a plea) and runs from the "
         "conviction.",

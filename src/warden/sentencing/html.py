@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 from typing import Any
+
+from warden.report.html_parts import e
 
 SENTENCING_CSS = """
 section.sentencing .notice{border:2px solid #a60;padding:.5rem;background:#fff8ee}
@@ -14,21 +15,17 @@ section.sentencing li{margin:.15rem 0}
 """Rules the report's stylesheet may add; the fragment reads correctly without them."""
 
 
-def _e(value: Any) -> str:
-    return escape("" if value is None else str(value))
-
-
 def _line(line: Mapping[str, Any]) -> str:
     check = line.get("check")
     mark = ""
     if check is not None and not check["verified"]:
-        mark = f' <span class="unverified" title="{_e(check["reason"])}">[unverified]</span>'
-    return f"<li>{_e(line['text'])}{mark}</li>"
+        mark = f' <span class="unverified" title="{e(check["reason"])}">[unverified]</span>'
+    return f"<li>{e(line['text'])}{mark}</li>"
 
 
 def _summary(assessment: Mapping[str, Any]) -> str:
     if not assessment["applicable"]:
-        return f"<p>Not assessed: {_e(assessment['reason'])}.</p>"
+        return f"<p>Not assessed: {e(assessment['reason'])}.</p>"
     rng = assessment["range"]
     rows = [
         ("Category", assessment["category"]),
@@ -45,18 +42,18 @@ def _summary(assessment: Mapping[str, Any]) -> str:
             ("Can be suspended", {True: "yes", False: "no", None: "not assessed"}[tested["suspendable"]]),
             ("Notification", tested["notification"]),
         ]
-    body = "".join(f"<tr><th>{_e(name)}</th><td>{_e(value)}</td></tr>" for name, value in rows)
+    body = "".join(f"<tr><th>{e(name)}</th><td>{e(value)}</td></tr>" for name, value in rows)
     return f"<table>{body}</table>"
 
 
 def render_assessment_html(assessment: Mapping[str, Any]) -> str:
     """One offence's assessment: a summary table, then each step's findings in order."""
-    parts = [f"<h3>{_e(assessment['offence']['name'])}</h3>", _summary(assessment)]
+    parts = [f"<h3>{e(assessment['offence']['name'])}</h3>", _summary(assessment)]
     if "steps" in assessment:
         parts.append("<ol>")
         for step in assessment["steps"]:
             lines = "".join(_line(line) for line in step["lines"])
-            parts.append(f"<li><strong>{_e(step['title'])}</strong><ul>{lines}</ul></li>")
+            parts.append(f"<li><strong>{e(step['title'])}</strong><ul>{lines}</ul></li>")
         parts.append("</ol>")
     return "".join(parts)
 
@@ -65,22 +62,22 @@ def render_section_html(section: Mapping[str, Any]) -> str:
     """The whole ``sentencing`` section of a report (from :func:`sentencing_section`) as an HTML fragment."""
     parts = [
         '<section class="sentencing" id="sentencing"><h2>Sentencing guideline</h2>',
-        f'<p class="notice"><strong>{_e(section["notice"])}</strong></p>',
-        f"<p>Counts used: {_e(section['counts']['basis'])}.</p>",
+        f'<p class="notice"><strong>{e(section["notice"])}</strong></p>',
+        f"<p>Counts used: {e(section['counts']['basis'])}.</p>",
     ]
     parts += [render_assessment_html(assessment) for assessment in section["assessments"]]
     parts.append("<h3>What this engine cannot know</h3><ul>")
-    parts += [f"<li>{_e(item)}</li>" for item in section["cannot_know"]]
+    parts += [f"<li>{e(item)}</li>" for item in section["cannot_know"]]
     count = len(section["unverified"])
     parts.append(f"</ul><h3>Figures not verified against the guideline or statute ({count})</h3><ul>")
-    parts += [f"<li>{_e(item['figure'])}: {_e(item['reason'])}</li>" for item in section["unverified"]]
+    parts += [f"<li>{e(item['figure'])}: {e(item['reason'])}</li>" for item in section["unverified"]]
     parts.append("</ul><h3>Sources</h3><ul>")
     for source in section["sources"]:
         kind = "primary" if source["primary"] else "commentary"
         read = f"read {source['read']}" if source["read"] else "not read"
         parts.append(
-            f"<li>[{_e(source['id'])}] {_e(source['title'])}. <code>{_e(source['url'])}</code> "
-            f"({kind}; {_e(read)})</li>"
+            f"<li>[{e(source['id'])}] {e(source['title'])}. <code>{e(source['url'])}</code> "
+            f"({kind}; {e(read)})</li>"
         )
     parts.append("</ul></section>")
     return "".join(parts)

@@ -88,7 +88,8 @@ def choose(photos: Sequence[Path], sample: int, unrelated: int, seed: int) -> tu
     ordered = sorted(photos)
     rng = random.Random(seed)
     listed = sorted(rng.sample(ordered, min(sample, len(ordered))))
-    rest = [photo for photo in ordered if photo not in set(listed)]
+    taken = set(listed)
+    rest = [photo for photo in ordered if photo not in taken]
     return listed, sorted(rng.sample(rest, min(unrelated, len(rest))))
 
 

@@ -9,8 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from warden import settings
 from warden.case.folder import Case
-from warden.evidence.containers import register_built_in
-from warden.scan.run import limits_from_settings
+from warden.evidence.containers import limits_from_settings, register_built_in
 from warden.web import http_errors
 from warden.web.config import ReviewConfig
 from warden.web.previews import Previews
@@ -32,7 +31,7 @@ def create_app(case: Case, config: ReviewConfig | None = None) -> FastAPI:
     """
     config = config or ReviewConfig()
     # Previews reach items inside containers the way the scan found them, with the same formats and bounds.
-    register_built_in(carve_unallocated=settings.get_str(settings.CARVE) not in ("0", "", "no", "false"))
+    register_built_in()
     state = ReviewState(
         case=case,
         config=config,

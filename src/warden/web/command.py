@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from warden import settings
+from warden.case import DB_URL_HELP
 from warden.errors import DependencyMissingError, UsageError
 
 ROLES = ("examiner", "reviewer", "viewer", "admin")
 """The roles of ``warden.case.accounts`` (imported only when used: it needs argon2, of the ``web`` extra)."""
-DB_HELP = "SQLAlchemy URL of the case database (default: case.db in the case folder)."
 CASE_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
 
 
@@ -39,7 +39,7 @@ CASE_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
     help="Largest PDQ distance between near-duplicates grouped in one cluster "
     "(default: WARDEN_PDQ_THRESHOLD, 31).",
 )
-@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def review_command(
     case_dir: Path,
     host: str,
@@ -119,7 +119,7 @@ def user_command() -> None:
 @click.option(
     "--temporary", is_flag=True, help="The account's owner must change the password at first login."
 )
-@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def user_add(
     case_dir: Path, name: str, role: str, password_stdin: bool, temporary: bool, db_url: str | None
 ) -> None:
@@ -139,7 +139,7 @@ def user_add(
 
 @user_command.command("list")
 @click.argument("case_dir", type=CASE_DIR)
-@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--db", "db_url", help=DB_URL_HELP)
 def user_list(case_dir: Path, db_url: str | None) -> None:
     """List the accounts of CASE_DIR: name, role, and whether a password change is due or it is disabled."""
     from warden.case import accounts

@@ -3,9 +3,10 @@
 A blurred preview is made from a copy shrunk to :data:`DETAIL_SIDE` pixels across, then enlarged and
 blurred: the bytes sent carry no more detail than that, whatever a browser does with them. The clear image
 (at most :data:`CLEAR_SIDE` pixels across) is only ever sent for an item the examiner chose to reveal.
-Videos get a strip of a few keyframes, blurred the same way. Previews are made from the evidence's own bytes
-(found again by :mod:`warden.evidence.locate`), held in memory (least recently used first out) and never
-written to disk. An item that cannot be shown gets a placeholder saying why.
+Videos get a strip of a few keyframes, blurred the same way (both made by :mod:`warden.previews`). Previews
+are made from the evidence's own bytes (found again by :mod:`warden.evidence.locate`), held in memory (least
+recently used first out) and never written to disk. An item that cannot be shown gets a placeholder saying
+why.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import Engine, select
 
 from warden.case import schema
 from warden.evidence.base import Limits
 from warden.evidence.locate import open_item
 from warden.hashing.decode import DecodeError, decode_still
-from warden.web.keyframes import KeyframeError, keyframes
+from warden.previews import KeyframeError, blur, keyframes, strip
 
 BLURRED_SIDE = 160
 """Longest side of a blurred preview as shown (small, by design)."""
@@ -32,7 +33,6 @@ DETAIL_SIDE = 20
 """Longest side of the copy a blurred preview is made from: shapes and tones, no detail."""
 CLEAR_SIDE = 512
 """Longest side of a revealed image."""
-_GAP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,27 +44,9 @@ class Preview:
     problem: str | None = None
 
 
-def blur(image: Image.Image, side: int = BLURRED_SIDE) -> Image.Image:
+def _blur(image: Image.Image, side: int = BLURRED_SIDE) -> Image.Image:
     """Greyscale, shrunk to :data:`DETAIL_SIDE` across, enlarged to ``side`` and blurred."""
-    small = image.convert("L")
-    small.thumbnail((DETAIL_SIDE, DETAIL_SIDE), Image.Resampling.BOX)
-    scale = side / max(small.size)
-    large = small.resize(
-        (max(1, round(small.width * scale)), max(1, round(small.height * scale))), Image.Resampling.BILINEAR
-    )
-    return large.filter(ImageFilter.GaussianBlur(radius=side / 40))
-
-
-def strip(frames: list[Image.Image]) -> Image.Image:
-    """Frames side by side, a small gap between them."""
-    width = sum(frame.width for frame in frames) + _GAP * (len(frames) - 1)
-    height = max(frame.height for frame in frames)
-    out = Image.new(frames[0].mode, (width, height), 0)
-    x = 0
-    for frame in frames:
-        out.paste(frame, (x, 0))
-        x += frame.width + _GAP
-    return out
+    return blur(image, side=side, detail=DETAIL_SIDE, radius=side / 40)
 
 
 def jpeg(image: Image.Image, quality: int = 80) -> bytes:
@@ -175,7 +157,7 @@ class Previews:
             with open_item(evidence, item_path, self._limits) as stream:
                 frames = keyframes(stream)
             clear = strip(frames)
-            blurred = strip([blur(frame, side=max(frame.size) // 2) for frame in frames])
+            hidden = strip([_blur(frame, side=max(frame.size) // 2) for frame in frames])
         elif media == "still":
             with open_item(evidence, item_path, self._limits) as stream:
                 data = stream.read(self._max_bytes + 1)
@@ -184,7 +166,7 @@ class Previews:
             decoded = decode_still(data, format_name, max_pixels=self._max_pixels, reduce_to=None)
             clear = Image.fromarray(decoded.pixels).convert("RGB")
             clear.thumbnail((CLEAR_SIDE, CLEAR_SIDE), Image.Resampling.LANCZOS)
-            blurred = blur(clear)
+            hidden = _blur(clear)
         else:
             raise OSError("not an image or a video")
-        return Preview(jpeg(clear, 85), "image/jpeg"), Preview(jpeg(blurred, 70), "image/jpeg")
+        return Preview(jpeg(clear, 85), "image/jpeg"), Preview(jpeg(hidden, 70), "image/jpeg")

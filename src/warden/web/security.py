@@ -27,7 +27,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warden.web.http_errors import error_response, wants_html
+from warden.web.http_errors import WebError, error_response, wants_html
 from warden.web.sessions import COOKIE, LOGIN_COOKIE, Session, find_session
 from warden.web.state import ReviewState
 
@@ -59,12 +59,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 _OURS = {name for name, _ in SECURITY_HEADERS}
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
 class Guard:
     """The security middleware (see the module's docstring)."""
 
@@ -84,7 +78,7 @@ class Guard:
         request = Request(scope)
         try:
             response, body = await self._check(request, receive)
-        except _Refusal as refusal:
+        except WebError as refusal:
             response, body = error_response(request, refusal.status, refusal.code, refusal.message), b""
         if response is not None:
             await response(scope, receive, send)
@@ -104,11 +98,11 @@ class Guard:
         if session is None:
             if method in SAFE_METHODS and wants_html(request):
                 return RedirectResponse("/login", status_code=303), body
-            raise _Refusal(401, "unauthenticated", "log in first")
+            raise WebError(401, "unauthenticated", "log in first")
         if session.account.must_change_password and path not in PASSWORD_PATHS:
             if method in SAFE_METHODS and wants_html(request):
                 return RedirectResponse("/password", status_code=303), body
-            raise _Refusal(403, "password_change_required", "change the one-time password first")
+            raise WebError(403, "password_change_required", "change the one-time password first")
         if method not in SAFE_METHODS:
             _check_token(session.csrf, request, body, "this session")
         request.scope.setdefault("state", {})["session"] = session
@@ -122,22 +116,22 @@ class Guard:
         host = request.headers.get("host", "")
         if host not in self.state.config.allowed_hosts:
             names = ", ".join(sorted(self.state.config.allowed_hosts))
-            raise _Refusal(403, "wrong_host", f"this app answers as {names} only")
+            raise WebError(403, "wrong_host", f"this app answers as {names} only")
         own = f"{request.url.scheme}://{host}"
         origin = request.headers.get("origin")
         referer = request.headers.get("referer")
         referer_origin = _origin_of(referer) if referer else None
         site = request.headers.get("sec-fetch-site")
         if origin not in (None, "null", own) or referer_origin not in (None, own):
-            raise _Refusal(403, "cross_origin", "a request from another origin is refused")
+            raise WebError(403, "cross_origin", "a request from another origin is refused")
         if site is not None and site not in ("same-origin", "none"):
-            raise _Refusal(403, "cross_origin", f"a {site} request is refused")
+            raise WebError(403, "cross_origin", f"a {site} request is refused")
         if (
             request.method not in SAFE_METHODS
             and own not in (origin, referer_origin)
             and site != "same-origin"
         ):
-            raise _Refusal(403, "cross_origin", "a form must be sent from the app's own pages (no Origin)")
+            raise WebError(403, "cross_origin", "a form must be sent from the app's own pages (no Origin)")
 
 
 def _origin_of(url: str) -> str:
@@ -148,7 +142,7 @@ def _origin_of(url: str) -> str:
 async def _read_body(request: Request, receive: Receive) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-        raise _Refusal(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
+        raise WebError(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -158,14 +152,14 @@ async def _read_body(request: Request, receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise _Refusal(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
+            raise WebError(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if body and kind != FORM_TYPE:
-        raise _Refusal(415, "unsupported_media_type", f"send forms as {FORM_TYPE}")
+        raise WebError(415, "unsupported_media_type", f"send forms as {FORM_TYPE}")
     return body
 
 
@@ -175,7 +169,7 @@ def _check_token(expected: str, request: Request, body: bytes, what: str) -> Non
         fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1000)
         given = (fields.get("csrf_token") or [""])[0]
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise _Refusal(403, "csrf", f"the form's token does not match {what}: reload the page and try again")
+        raise WebError(403, "csrf", f"the form's token does not match {what}: reload the page and try again")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -12,8 +12,6 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, select
 
 from warden.case import accounts, schema
@@ -97,19 +95,3 @@ def close_other_sessions(connection: Connection, account_id: int, keep: str) -> 
             schema.sessions.c.user_id == account_id, schema.sessions.c.token_hash != keep
         )
     )
-
-
-_HASHER = PasswordHasher()
-
-
-def password_matches(connection: Connection, account_id: int, password: str) -> bool:
-    """Whether ``password`` is the account's current one (checked before it may be changed)."""
-    stored = connection.execute(
-        select(schema.users.c.password_hash).where(schema.users.c.id == account_id)
-    ).scalar()
-    if stored is None:
-        return False
-    try:
-        return _HASHER.verify(str(stored), password)
-    except (VerificationError, InvalidHashError):
-        return False

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from warden.case.folder import Case
 from warden.web.config import ReviewConfig
 from warden.web.previews import Previews
 from warden.web.reveals import Reveals
 from warden.web.throttle import LoginThrottle
+from warden.web.worklists import QueueClusters
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,7 @@ class ReviewState:
         previews: blurred and clear previews, made from the evidence and held in memory.
         reveals: which item each session revealed, until when.
         throttle: failed logins per account.
+        clusters: the queue's last clustering, reused while it still holds.
     """
 
     case: Case
@@ -28,3 +30,4 @@ class ReviewState:
     previews: Previews
     reveals: Reveals
     throttle: LoginThrottle
+    clusters: QueueClusters = field(default_factory=QueueClusters)

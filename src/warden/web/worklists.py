@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -27,6 +29,7 @@ class Entry:
         state: live, deleted, carved or thumbnail.
         matched: the most serious category a hash set gave it, if any.
         problem: its recorded errors, if any.
+        pdq: its PDQ hash and ``pdq_quality``, if it has one (what clusters it).
     """
 
     id: int
@@ -38,6 +41,8 @@ class Entry:
     state: str
     matched: Category | None = None
     problem: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
 
     @property
     def name(self) -> str:
@@ -93,36 +98,87 @@ def _entries(connection: Connection, item_ids: list[int] | None = None) -> dict[
             state=row["state"],
             matched=most_serious(matched.get(int(row["id"]), [])) if int(row["id"]) in matched else None,
             problem="; ".join(problems[int(row["id"])]) if int(row["id"]) in problems else None,
+            pdq=row["pdq"],
+            pdq_quality=row["pdq_quality"],
         )
         for row in connection.execute(query).mappings()
     }
 
 
-def review_queue(connection: Connection, *, threshold: int, include_matched: bool = False) -> list[Cluster]:
-    """Stills and videos no one has graded (and, unless asked, no hash set matched), in clusters, largest
-    first."""
-    graded = set(grades.current_grades(connection))
-    listed = {int(row[0]) for row in connection.execute(select(schema.matches.c.item_id).distinct())}
-    hashes = {
-        int(row.id): (row.pdq, row.pdq_quality)
-        for row in connection.execute(
-            select(schema.items.c.id, schema.items.c.pdq, schema.items.c.pdq_quality).where(
-                schema.items.c.media == "still"
+@dataclass(frozen=True, slots=True)
+class _Clustering:
+    """One call of :func:`~warden.grading.clusters.cluster`: its arguments and its clusters."""
+
+    threshold: int
+    alone: frozenset[int]
+    candidates: dict[int, Candidate]
+    groups: list[list[int]]
+
+    def left_after_grading(self, candidates: Sequence[Candidate]) -> list[list[int]] | None:
+        """The clusters of ``candidates`` when they are whole clusters of this clustering, else None."""
+        if any(self.candidates.get(candidate.item_id) != candidate for candidate in candidates):
+            return None
+        waiting = {candidate.item_id for candidate in candidates}
+        kept = [group for group in self.groups if group[0] in waiting]
+        whole = all(member in waiting for group in kept for member in group)
+        return kept if whole and sum(len(group) for group in kept) == len(waiting) else None
+
+
+class QueueClusters:
+    """The queue's last clustering, reused while the items waiting are what is left of it after whole clusters
+    were graded (single linkage: taking whole clusters out leaves every other one as it was).
+
+    Clustering compares every pair of stills waiting, seconds for tens of thousands, and every view of the
+    queue needs it; a split, an item graded on its own, new items or another threshold cluster afresh.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: _Clustering | None = None
+
+    def groups(self, candidates: Sequence[Candidate], *, threshold: int, alone: set[int]) -> list[list[int]]:
+        """What :func:`~warden.grading.clusters.cluster` gives for these arguments."""
+        with self._lock:
+            last = self._last
+        if last is not None and last.threshold == threshold and last.alone == alone:
+            kept = last.left_after_grading(candidates)
+            if kept is not None:
+                return kept
+        groups = cluster(candidates, threshold=threshold, alone=alone)
+        with self._lock:
+            self._last = _Clustering(
+                threshold,
+                frozenset(alone),
+                {candidate.item_id: candidate for candidate in candidates},
+                groups,
             )
-        )
-    }
+        return groups
+
+
+def review_queue(
+    connection: Connection,
+    *,
+    threshold: int,
+    include_matched: bool = False,
+    clusters: QueueClusters | None = None,
+) -> list[Cluster]:
+    """Stills and videos no one has graded (and, unless asked, no hash set matched), in clusters, largest
+    first; ``clusters`` keeps the last clustering to reuse."""
+    graded = set(grades.current_grades(connection))
     entries = {
         item_id: entry
         for item_id, entry in _entries(connection).items()
-        if item_id not in graded and (include_matched or item_id not in listed)
+        if item_id not in graded and (include_matched or entry.matched is None)
     }
     candidates = [
-        Candidate(item_id, *hashes.get(item_id, (None, None)))
-        if entry.media == "still"
-        else Candidate(item_id)
+        Candidate(item_id, entry.pdq, entry.pdq_quality) if entry.media == "still" else Candidate(item_id)
         for item_id, entry in sorted(entries.items())
     ]
-    groups = cluster(candidates, threshold=threshold, alone=grades.split_items(connection))
+    alone = grades.split_items(connection)
+    if clusters is None:
+        groups = cluster(candidates, threshold=threshold, alone=alone)
+    else:
+        groups = clusters.groups(candidates, threshold=threshold, alone=alone)
     return [Cluster(tuple(entries[item_id] for item_id in group)) for group in groups]
 
 
@@ -143,8 +199,3 @@ def disputes(connection: Connection) -> list[Graded]:
     entries = _entries(connection, list(disputed))
     listed = [Graded(entries[item_id], record) for item_id, record in disputed.items() if item_id in entries]
     return sorted(listed, key=lambda graded: graded.grade.reviews[-1].at, reverse=True)
-
-
-def entry(connection: Connection, item_id: int) -> Entry | None:
-    """One still or video as the lists show it."""
-    return _entries(connection, [item_id]).get(item_id)

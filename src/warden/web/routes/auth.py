@@ -12,14 +12,7 @@ from warden.case import accounts, audit
 from warden.errors import UsageError
 from warden.web.current import Anyone, State
 from warden.web.pages import render
-from warden.web.sessions import (
-    COOKIE,
-    LOGIN_COOKIE,
-    close_other_sessions,
-    close_session,
-    open_session,
-    password_matches,
-)
+from warden.web.sessions import COOKIE, LOGIN_COOKIE, close_other_sessions, close_session, open_session
 
 router = APIRouter()
 
@@ -123,7 +116,7 @@ def change_password(
     elif new == current:
         problem = "the new password must differ from the current one"
     with state.case.engine.begin() as connection:
-        if problem is None and not password_matches(connection, session.account.id, current):
+        if problem is None and not accounts.verify_password(connection, session.account.id, current):
             problem = "the current password is wrong"
         if problem is None:
             try:

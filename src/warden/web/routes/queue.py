@@ -48,7 +48,9 @@ def queue(
     state.reveals.revoke(session.key)
     distance = state.config.cluster_threshold if threshold is None else threshold
     with state.case.engine.connect() as connection:
-        clusters = review_queue(connection, threshold=distance, include_matched=matched)
+        clusters = review_queue(
+            connection, threshold=distance, include_matched=matched, clusters=state.clusters
+        )
     size = state.config.clusters_per_page
     pages = max(1, math.ceil(len(clusters) / size))
     page = min(page, pages)

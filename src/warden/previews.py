@@ -1,8 +1,12 @@
-"""A few frames of a video for its preview strip, taken by FFmpeg from the evidence's bytes; never played.
+"""Pictures of evidence made safe to show: greyscale copies that keep no detail, and video keyframe strips.
 
-FFmpeg reads the item through a file descriptor: the evidence file itself when the item is one (opened
-read-only by the locator), else an in-memory file (``memfd``) holding the item's bytes, so nothing of the
-evidence is written to disk. FFmpeg runs as a separate process with a time limit: a hostile video costs a
+The review app's previews and the court report's annex are both made here, from the evidence's own bytes,
+held in memory only. A blurred copy is made from one shrunk to a few pixels across, then enlarged and
+blurred, so the bytes carry no more detail than that, whatever a viewer does with them.
+
+FFmpeg takes a video's keyframes through a file descriptor: the evidence file itself when the item is one
+(opened read-only by the locator), else an in-memory file (``memfd``) holding the item's bytes, so nothing of
+the evidence is written to disk. FFmpeg runs as a separate process with a time limit: a hostile video costs a
 placeholder, not the app.
 """
 
@@ -13,19 +17,50 @@ import os
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from PIL import Image
+from PIL import Image, ImageFilter
 
 FRAMES = 4
 FRAME_SIZE = (256, 144)
 IN_MEMORY_BYTES = 512 << 20
 """Largest video inside a container copied into memory to take its frames."""
+GAP = 4
+"""Pixels between the frames of a strip."""
 
 
 class KeyframeError(Exception):
     """No frame could be taken; the message says why, for the placeholder."""
+
+
+def blur(image: Image.Image, *, side: int, detail: int, radius: float) -> Image.Image:
+    """Greyscale, shrunk to ``detail`` pixels across (shapes and tones), enlarged to ``side`` and blurred.
+
+    Args:
+        image: the picture.
+        side: longest side of the result.
+        detail: longest side of the copy the result is made from: it carries no more detail than this.
+        radius: of the Gaussian blur applied last.
+    """
+    small = image.convert("L")
+    small.thumbnail((detail, detail), Image.Resampling.BOX)
+    scale = side / max(small.size)
+    large = small.resize(
+        (max(1, round(small.width * scale)), max(1, round(small.height * scale))), Image.Resampling.BILINEAR
+    )
+    return large.filter(ImageFilter.GaussianBlur(radius=radius))
+
+
+def strip(frames: Sequence[Image.Image], *, height: int | None = None) -> Image.Image:
+    """Frames side by side, :data:`GAP` pixels apart, on black; as tall as the tallest unless ``height``."""
+    width = sum(frame.width for frame in frames) + GAP * (len(frames) - 1)
+    out = Image.new(frames[0].mode, (width, height or max(frame.height for frame in frames)), 0)
+    x = 0
+    for frame in frames:
+        out.paste(frame, (x, 0))
+        x += frame.width + GAP
+    return out
 
 
 def keyframes(
@@ -87,11 +122,14 @@ def _descriptor(stream: BinaryIO, in_memory_bytes: int) -> Iterator[int]:
     """A file descriptor FFmpeg can open and seek: the stream's own file, or an in-memory copy."""
     try:
         fd = stream.fileno()
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            yield fd
-            return
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
     except (OSError, ValueError, AttributeError):
-        pass
+        regular = False
+    # Yielded outside the try: an OSError raised by the caller's block must reach the caller, not be taken
+    # for a stream without a file.
+    if regular:
+        yield fd
+        return
     if not hasattr(os, "memfd_create"):
         raise KeyframeError("video previews from inside containers need Linux (memfd)")
     fd = os.memfd_create("warden-preview", os.MFD_CLOEXEC)
