@@ -115,6 +115,27 @@ class ValidationFailedError(WardenError):
     code = "validation_failed"
 
 
+class CaseBusyError(CaseError):
+    """Another Warden process is scanning this case now; a second scan of one case is refused."""
+
+    exit_code = 12
+    code = "case_busy"
+
+
+class NoSpaceError(WardenError):
+    """The disk holding the case folder or the spool is full; nothing recorded is lost."""
+
+    exit_code = 13
+    code = "no_space"
+
+
+class KeyFileError(WardenError):
+    """A key file (hash-set or audit key) is readable by other users, or cannot be created safely."""
+
+    exit_code = 14
+    code = "key_file"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -128,5 +149,8 @@ EXIT_CODES: dict[int, str] = {
     9: "an optional dependency is not installed",
     10: "the audit log has an altered, missing or out-of-order entry",
     11: "a check of warden validate did not pass",
+    12: "another process is scanning this case now",
+    13: "no space left on the disk holding the case or the spool; rerun when there is room",
+    14: "a key file is readable by other users or cannot be created safely",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

@@ -1,4 +1,4 @@
-"""Tables of the case database (format version 3); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 4); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
