@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-case
 DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg \
 	unar mtools dosfstools e2fsprogs ntfs-3g exfatprogs ewf-tools fdisk gdisk hashdeep libgsf-bin \
-	chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+	chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils postgresql
 # Commands the tests and the scan use, one per Debian package above (besides the FFmpeg libraries).
 DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire sfdisk sgdisk hashdeep gsf \
 	chromium pdftotext
@@ -17,9 +17,11 @@ DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.
 # builds against; unar reads RAR archives; the rest build the test disk images and thumbnail caches
 # (mtools, dosfstools, e2fsprogs, ntfs-3g, exfatprogs, ewf-tools, fdisk, gdisk, libgsf-bin), run the
 # benchmark's competitor (hashdeep) and the review app's browser tests (chromium), render the court report's
-# PDF (pango, fonts) and check it (poppler-utils). Installed only when missing.
+# PDF (pango, fonts) and check it (poppler-utils), and the PostgreSQL server the case-database tests start on
+# loopback (postgresql). Installed only when missing.
 system-deps:
 	@missing=""; for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || PATH="$$PATH:/usr/sbin:/sbin" command -v $$c >/dev/null || missing="$$missing $$c"; done; \
+	if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then missing="$$missing initdb"; fi; \
 	if [ -n "$$missing" ] || ! pkg-config --exists libavcodec libavformat libavutil libswscale 2>/dev/null; then \
 	  echo "Installing Debian packages: $(DEBIAN_PACKAGES)"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
@@ -31,7 +33,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml $(BIN)/python | system-deps
-	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,web,report,bench,dev]'
+	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,web,report,postgres,bench,dev]'
 	touch $@
 
 install: system-deps $(VENV)/.installed
