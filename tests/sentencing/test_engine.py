@@ -74,7 +74,7 @@ def test_the_most_serious_category_with_any_image_sets_the_category(
     result = run("possession", counts)
     assert result.category == category
     assert any("most serious category" in text for text in lines(result, "category"))
-    assert any("handful of images" in text for text in lines(result, "category"))  # the caveat is shown
+    assert not any("handful" in text for text in lines(result, "category"))  # an unsourced caveat, removed
 
 
 def test_no_image_in_any_category_is_not_assessed_and_says_why() -> None:
@@ -275,7 +275,8 @@ def test_every_unverified_figure_used_is_listed_with_its_reason_and_every_source
     result = run("possession", (1, 0, 0), plea="first", tested="20m").to_json()
     figures = {item["figure"] for item in result["unverified"]}
     assert "starting point and range (possession, A)" in figures
-    assert "statutory maximum (possession)" in figures
+    assert "statutory maximum (possession)" not in figures  # read in s.160(2A) CJA 1988
+    assert "statutory maximum: from when (possession)" in figures
     assert all(item["reason"] for item in result["unverified"])
     cited = {source["id"] for source in result["sources"]}
     assert {"sc-iioc", "soa-2003-s82", "sc-plea-2017"} <= cited

@@ -65,7 +65,7 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class VersionUsed:
-    """Which version of a rule was applied, and the date that chose it."""
+    """Which version of a rule was applied, the date that chose it, and whether that date was assumed."""
 
     rule: str
     id: str
@@ -73,8 +73,9 @@ class VersionUsed:
     effective: str
     governed_by: str
     date: str
+    assumed: bool = False
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | bool]:
         """The report's form."""
         return {
             "rule": self.rule,
@@ -83,6 +84,7 @@ class VersionUsed:
             "effective": self.effective,
             "governed_by": self.governed_by,
             "date": self.date,
+            "assumed": self.assumed,
         }
 
 
@@ -112,6 +114,7 @@ class Assessment:
     presumption_up_to: str | None = None
     tested: dict[str, Any] | None = None
     versions: list[VersionUsed] = field(default_factory=list)
+    assumed_law: list[str] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     used: list[tuple[str, Check]] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
@@ -149,6 +152,7 @@ class Assessment:
             "inputs": self.facts.to_json(),
             "offence": {"id": self.facts.offence, "name": self.offence_name},
             "versions": [version.to_json() for version in self.versions],
+            "assumed_law": list(self.assumed_law),
             "category": self.category,
             "starting_point": _disposal(self.starting_point),
             "range": (

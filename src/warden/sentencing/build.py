@@ -10,6 +10,7 @@ from typing import Any
 from warden.grading.categories import INDECENT
 from warden.sentencing.duration import Term, parse_disposal, parse_term
 from warden.sentencing.law import (
+    GOVERNING,
     OFFENCES,
     PLEA_STAGES,
     Ancillary,
@@ -48,6 +49,7 @@ def _offence(data: Mapping[str, Any]) -> Offence:
         maximum=parse_term(data["maximum"]),
         maximum_from=_date(data["maximum_from"]),
         check=Check.from_json(data["check"]),
+        maximum_from_check=Check.from_json(data["maximum_from_check"]),
     )
 
 
@@ -133,8 +135,11 @@ def _suspension(data: Mapping[str, Any]) -> SuspensionRule:
         minimum=parse_term(data["minimum"]),
         maximum=parse_term(data["maximum"]),
         check=Check.from_json(data["check"]),
+        commencement=_note(data["commencement"]),
+        governing=_note(data["governing"]),
         presumptions=presumptions,
         exceptions=tuple(_note(item) for item in data.get("exceptions", [])),
+        notes=tuple(_note(item) for item in data.get("notes", [])),
     )
 
 
@@ -175,6 +180,7 @@ def _notification(data: Mapping[str, Any]) -> NotificationRule:
         governed_by=data["governed_by"],
         check=Check.from_json(data["check"]),
         bands=bands,
+        follows_sentence=_note(data["follows_sentence"]),
         under_18=_note(data["under_18"]),
         suspended_terms=_note(data["suspended_terms"]),
         condition=_note(data["condition"]),
@@ -186,6 +192,11 @@ def _versions(rule: str, items: Sequence[V]) -> Versions[V]:
     ids = [item.id for item in ordered]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{rule}: version ids repeat: {ids}")
+    for item in ordered:
+        if item.governed_by not in GOVERNING:
+            raise ValueError(
+                f"{rule} {item.id}: governed_by {item.governed_by!r} is not one of {', '.join(GOVERNING)}"
+            )
     return Versions(rule, ordered)
 
 
@@ -222,12 +233,19 @@ def build_law(files: Mapping[str, Mapping[str, Any]]) -> Law:
     for cited in cited_sources(law):
         if cited not in sources:
             raise ValueError(f"a figure cites source {cited!r}, which sources.json does not list")
+    for name, check in checks(law):
+        if check.verified and not any(sources[s].primary and sources[s].read for s in check.sources):
+            raise ValueError(
+                f"{name!r} is marked verified but cites no primary source that was read "
+                f"({', '.join(check.sources)}): commentary can corroborate a figure, never verify it"
+            )
     return law
 
 
 def checks(law: Law) -> list[tuple[str, Check]]:
     """Every figure's check, named, for audits and for listing what is unverified."""
     found: list[tuple[str, Check]] = [(f"maximum, {o.id}", o.check) for o in law.offences.values()]
+    found += [(f"maximum from, {o.id}", o.maximum_from_check) for o in law.offences.values()]
     for g in law.guidelines.items:
         found += [(f"{g.id}: scope and date", g.check), (f"{g.id}: category rule", g.category_rule.check)]
         found += [(f"{g.id}: weighing", g.weighing.check), (f"{g.id}: factors", g.factors_check)]
@@ -236,10 +254,16 @@ def checks(law: Law) -> list[tuple[str, Check]]:
         found += [(f"{p.id}: scope", p.check)] + [(f"{p.id}: {s.id}", s.check) for s in p.stages.values()]
     for s in law.suspension.items:
         found += [(f"{s.id}: limits", s.check)] + [(f"{s.id}: {p.id}", p.check) for p in s.presumptions]
+        found += [
+            (f"{s.id}: commencement", s.commencement.check),
+            (f"{s.id}: governing date", s.governing.check),
+        ]
         found += [(f"{s.id}: exception", e.check) for e in s.exceptions]
+        found += [(f"{s.id}: note", n.check) for n in s.notes]
     for n in law.notification.items:
         found += [(f"{n.id}: table", n.check)] + [(f"{n.id}: {b.id}", b.check) for b in n.bands]
         found += [(f"{n.id}: under 18", n.under_18.check), (f"{n.id}: condition", n.condition.check)]
+        found += [(f"{n.id}: follows the sentence imposed", n.follows_sentence.check)]
         found += [(f"{n.id}: suspended terms", n.suspended_terms.check)]
     found += [(f"ancillary: {a.id}", a.check) for a in law.ancillary]
     found.append(("imposition factors", law.imposition_check))

@@ -51,10 +51,15 @@ def _dates(given: dict[str, date | None], default_reason: str, default: date | N
     fallback = base or given["conviction"] or given["sentence"] or default
     if fallback is None:
         raise UsageError("give --date or --conviction-date")
+    # Say what really stands in for a date not given: --date, else the conviction or sentence date given.
+    if base:
+        default_reason = "--date"
+    elif given["conviction"]:
+        default_reason = "the conviction date"
+    elif given["sentence"]:
+        default_reason = "the sentence date given"
     try:
-        return Dates.from_given(
-            fallback, default_reason="--date" if base else default_reason, **{k: v for k, v in given.items()}
-        )
+        return Dates.from_given(fallback, default_reason=default_reason, **{k: v for k, v in given.items()})
     except ValueError as error:
         raise UsageError(str(error)) from None
 

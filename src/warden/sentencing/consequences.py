@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from warden.sentencing.assessment import Assessment, Step, VersionUsed
+from warden.sentencing.assessment import Assessment, Step
 from warden.sentencing.duration import Disposal, Kind, Term, Unit
 from warden.sentencing.facts import CaseFacts
 from warden.sentencing.law import (
+    GOVERNING,
     Band,
     Law,
     NotificationRule,
@@ -20,6 +20,7 @@ from warden.sentencing.law import (
     V,
     Versions,
 )
+from warden.sentencing.regime import governing_days, version_used
 
 _FRACTION_WORDS = {
     Fraction(0): "no reduction",
@@ -42,27 +43,22 @@ def reduce(disposal: Disposal, fraction: Fraction) -> Disposal:
     return Disposal(Kind.CUSTODY, term=disposal.custodial_term().reduced(fraction))
 
 
-def _in_force(
-    result: Assessment, step: Step, versions: Versions[V], day: date, governed_by: str, *, missing: str = ""
-) -> V | None:
-    """The version of a rule in force on ``day``, recorded as used; None, said in ``step``, when the data
-    begins later (``missing`` adds why)."""
+def _in_force(result: Assessment, step: Step, versions: Versions[V], *, missing: str = "") -> V | None:
+    """The version of a rule the case's dates select (each version by its own governing date), recorded as
+    used; None, said in ``step``, when the data begins later (``missing`` adds why)."""
+    dates = result.facts.dates
     try:
-        version = versions.on(day)
+        version = versions.in_force(governing_days(dates))
     except NoVersionError as error:
         step.say(f"Not assessed: {error}{missing}.")
         return None
-    result.versions.append(
-        VersionUsed(
-            versions.rule,
-            version.id,
-            version.title,
-            version.effective.isoformat(),
-            governed_by,
-            day.isoformat(),
-        )
-    )
+    result.versions.append(version_used(versions, version, dates))
     return version
+
+
+def _assumed(facts: CaseFacts, name: str) -> str:
+    reason = facts.dates.assumed_from(name)
+    return f" (assumed: {reason})" if reason else ""
 
 
 def _between(low: Disposal, high: Disposal) -> str:
@@ -74,20 +70,12 @@ def plea_step(
 ) -> PleaStage | None:
     """Show the reduction at every stage; return this case's stage (None when not stated or not encoded)."""
     step = result.step("plea", "Reduction for a guilty plea")
-    plea = _in_force(
-        result,
-        step,
-        law.pleas,
-        facts.dates.first_hearing,
-        "first hearing date",
-        missing="; the earlier plea guideline is not encoded",
-    )
+    plea = _in_force(result, step, law.pleas, missing="; the earlier plea guideline is not encoded")
     if plea is None:
         return None
     step.say(
         f"{plea.title}: applies where the first hearing is on or after {plea.effective.isoformat()} (first "
-        f"hearing {facts.dates.first_hearing.isoformat()}). The reduction comes last, after the factors, and "
-        "does not shorten notification or ancillary orders.",
+        f"hearing {facts.dates.first_hearing.isoformat()}). The reduction comes last, after the factors.",
         result.cite("guilty plea guideline: scope", plea.check),
     )
     for stage in plea.stages.values():
@@ -104,6 +92,10 @@ def plea_step(
     if facts.plea is None:
         step.say("Plea not stated: the steps below use the range before any reduction.")
         return None
+    step.say(
+        "The reduced term is the sentence imposed: suspension and the notification period (below) follow "
+        "it, so a reduction can make a term suspendable or shorten notification."
+    )
     stage = plea.stages[facts.plea]
     result.plea_reduction = (fraction_words(stage.max), fraction_words(stage.min))
     if low.kind is not Kind.CUSTODY:
@@ -121,27 +113,42 @@ def _presumptions(rule: SuspensionRule, age: int | None) -> list[Presumption]:
 def suspension_step(
     result: Assessment, facts: CaseFacts, law: Law, low: Disposal, high: Disposal
 ) -> SuspensionRule | None:
-    """Which terms of the (reduced) range can, or must, be suspended, under the law on the conviction date."""
+    """Which terms of the (reduced) range can, or must, be suspended, under the law the case's dates select
+    (the 2012 limit by sentence date, the Sentencing Act 2026 by conviction date)."""
     step = result.step("suspension", "Whether a custodial term can be suspended")
-    conviction = facts.dates.conviction
-    rule = _in_force(result, step, law.suspension, conviction, "conviction date")
+    rule = _in_force(
+        result,
+        step,
+        law.suspension,
+        missing="; the law before LASPO 2012 (terms of up to 12 months) is not encoded",
+    )
     if rule is None:
         return None
+    day = facts.dates.day(rule.governed_by)
+    step.say(
+        f"{rule.title}. {rule.commencement.text}",
+        result.cite(f"suspension: commencement ({rule.id})", rule.commencement.check),
+    )
+    step.say(
+        f"{rule.governing.text} Here the {GOVERNING[rule.governed_by]} is {day.isoformat()}"
+        f"{_assumed(facts, rule.governed_by)}.",
+        result.cite(f"suspension: governing date ({rule.id})", rule.governing.check),
+    )
     check = result.cite(f"suspension limits ({rule.id})", rule.check)
     step.say(
-        f"Convicted {conviction.isoformat()}: the rule for convictions from {rule.effective.isoformat()} "
-        f"applies. A custodial term of {rule.minimum} to {rule.maximum} may be suspended; a longer one "
-        "cannot.",
-        check,
+        f"A custodial term of {rule.minimum} to {rule.maximum} may be suspended; a longer one cannot.", check
     )
+    for number, note in enumerate(rule.notes, 1):
+        step.say(note.text, result.cite(f"suspension: {rule.id} note {number}", note.check))
     result.suspension_limit = str(rule.maximum)
     presumptions = _presumptions(rule, facts.age)
     for presumption in presumptions:
         step.say(presumption.text, result.cite(f"duty to suspend ({presumption.id})", presumption.check))
         result.presumption_up_to = str(presumption.up_to)
-    for exception in rule.exceptions if presumptions else ():
+    for number, exception in enumerate(rule.exceptions if presumptions else (), 1):
         step.say(
-            f"The duty does not apply where {exception.text}.", result.cite("exception", exception.check)
+            f"The duty does not apply where {exception.text}.",
+            result.cite(f"duty to suspend: exception {number}", exception.check),
         )
     if not rule.presumptions:
         step.say(
@@ -202,19 +209,40 @@ def _in_range(band: Band, low: Disposal, high: Disposal) -> bool:
 
 
 def notification_step(
-    result: Assessment, facts: CaseFacts, law: Law, low: Disposal | None, high: Disposal | None
+    result: Assessment,
+    facts: CaseFacts,
+    law: Law,
+    low: Disposal | None,
+    high: Disposal | None,
+    *,
+    start: Disposal | None = None,
+    stage: PleaStage | None = None,
 ) -> NotificationRule | None:
-    """The notification period for each kind of sentence, marking those the (reduced) range can lead to."""
+    """The notification period for each kind of sentence, marking those the (reduced) range can lead to,
+    and what the plea reduction of ``stage`` does to the starting point ``start``'s period."""
     step = result.step("notification", "Notification period (Sexual Offences Act 2003)")
-    rule = _in_force(result, step, law.notification, facts.dates.conviction, "conviction date")
+    rule = _in_force(result, step, law.notification)
     if rule is None:
         return None
     step.say(
-        "The period follows the sentence imposed (after any reduction for a plea) and runs from the "
-        "conviction.",
+        f"The table in force for a conviction on {facts.dates.conviction.isoformat()}"
+        f"{_assumed(facts, 'conviction')}; the period runs from the conviction.",
         result.cite("notification table", rule.check),
     )
+    step.say(
+        rule.follows_sentence.text,
+        result.cite("notification follows the sentence imposed", rule.follows_sentence.check),
+    )
     under_18 = facts.age is not None and facts.age < 18
+    if start is not None and stage is not None and start.is_custody and stage.max:
+        reduced = reduce(start, stage.max)
+        before, after = (period(rule.band_for(term), under_18) for term in (start, reduced))
+        moved = f"moves it from {before} to {after}" if before != after else f"leaves it at {after}"
+        step.say(
+            f"Here the reduction ({fraction_words(stage.max)}) takes the starting point from {start} to "
+            f"{reduced}, which {moved}.",
+            rule.follows_sentence.check,
+        )
     for band in rule.bands:
         reachable = low is not None and high is not None and _in_range(band, low, high)
         mark = " (a sentence in this case's range can fall here)" if reachable else ""
@@ -267,7 +295,8 @@ def tested_step(
         out["suspendable"] = rule.minimum <= term <= rule.maximum
         verdict = "can be suspended" if out["suspendable"] else "cannot be suspended"
         step.say(
-            f"It {verdict}: the limit for this conviction date is {rule.minimum} to {rule.maximum}.",
+            f"It {verdict}: the limit is {rule.minimum} to {rule.maximum} (the rule for a "
+            f"{GOVERNING[rule.governed_by]} of {facts.dates.day(rule.governed_by).isoformat()}).",
             rule.check,
         )
         # With the age unknown every adult band is shown: together they cover every adult alike.
@@ -280,8 +309,22 @@ def tested_step(
                 duty.check,
             )
     out["notification"] = None
+    out["notification_before_reduction"] = None
     if notification is not None:
+        under_18 = facts.age is not None and facts.age < 18
         band = notification.band_for(tested)
-        out["notification"] = period(band, facts.age is not None and facts.age < 18)
-        step.say(f"Notification: {out['notification']} ({band.text}).", band.check)
+        out["notification"] = period(band, under_18)
+        step.say(f"Notification: {out['notification']} ({band.text}), by the sentence imposed.", band.check)
+        if before_low is not tested:
+            unreduced = list(
+                dict.fromkeys(period(notification.band_for(d), under_18) for d in (before_low, before_high))
+            )
+            out["notification_before_reduction"] = unreduced
+            if unreduced != [out["notification"]]:
+                step.say(
+                    f"Without the reduction, {_between(before_low, before_high)} would have meant "
+                    f"{' to '.join(unreduced)}: the reduction shortens notification, which follows the "
+                    "sentence imposed.",
+                    notification.follows_sentence.check,
+                )
     result.tested = out

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from warden.grading.categories import INDECENT, Category, most_serious
 from warden.sentencing import consequences
-from warden.sentencing.assessment import Assessment, VersionUsed
+from warden.sentencing.assessment import Assessment
 from warden.sentencing.duration import Disposal, Kind
 from warden.sentencing.facts import CaseFacts
 from warden.sentencing.law import PLEA_STAGES, Cell, Guideline, Law, NoVersionError, Offence
+from warden.sentencing.regime import assumed_law, governing_days, version_used
 
 
 class NotAssessableError(ValueError):
@@ -31,18 +32,21 @@ def assess(facts: CaseFacts, law: Law) -> Assessment:
             "the statutory maximum then was different and is not in the data"
         )
     try:
-        guideline = law.guidelines.on(facts.dates.sentence)
+        guideline = law.guidelines.in_force(governing_days(facts.dates))
     except NoVersionError as error:
         raise NotAssessableError(str(error)) from None
     _check_factors(facts, guideline)
     maximum = Disposal(Kind.CUSTODY, term=offence.maximum)
     result = Assessment(facts, True, "", offence.name, maximum, sources=law.sources)
-    result.versions.append(
-        VersionUsed(
-            "guideline", guideline.id, guideline.title, guideline.effective.isoformat(), "sentence date",
-            facts.dates.sentence.isoformat(),
-        )
-    )  # fmt: skip
+    result.versions.append(version_used(law.guidelines, guideline, facts.dates))
+    _assess(result, facts, law, offence, guideline, maximum)
+    result.assumed_law = assumed_law(result, law, offence)
+    return result
+
+
+def _assess(
+    result: Assessment, facts: CaseFacts, law: Law, offence: Offence, guideline: Guideline, maximum: Disposal
+) -> None:
     _offence_step(result, offence, guideline)
     _counts_step(result, facts)
     if facts.age is not None and facts.age < guideline.adult_age:
@@ -52,13 +56,13 @@ def assess(facts: CaseFacts, law: Law) -> Assessment:
         )
         result.step("applicability", "Not assessed").say(f"Not assessed: {result.reason}.", guideline.check)
         consequences.notification_step(result, facts, law, None, None)
-        return result
+        return
     category = most_serious([c for c in INDECENT if facts.counts.by_category[c.value].images > 0])
     if category is None:
         result.applicable = False
         result.reason = "no image is counted in Category A, B or C, so the guideline has nothing to apply to"
         result.step("category", "Offence category").say(f"Not assessed: {result.reason}.")
-        return result
+        return
     cell = guideline.table[(offence.id, category.value)]
     _category_step(result, facts, guideline, category)
     low, start, high = _range_step(result, offence, category, cell, maximum)
@@ -68,13 +72,14 @@ def assess(facts: CaseFacts, law: Law) -> Assessment:
     low_after = consequences.reduce(low, stage.max) if stage else low
     high_after = consequences.reduce(high, stage.min) if stage else high
     rule = consequences.suspension_step(result, facts, law, low_after, high_after)
-    notification = consequences.notification_step(result, facts, law, low_after, high_after)
+    notification = consequences.notification_step(
+        result, facts, law, low_after, high_after, start=start, stage=stage
+    )
     if facts.tested is not None:
         consequences.tested_step(result, facts, (low, high), stage, rule, notification)
     step = result.step("ancillary", "Orders to consider")
     for order in law.ancillary:
         step.say(f"{order.name}: {order.text}", result.cite(f"ancillary: {order.name}", order.check))
-    return result
 
 
 def _check_factors(facts: CaseFacts, guideline: Guideline) -> None:
@@ -94,6 +99,11 @@ def _offence_step(result: Assessment, offence: Offence, guideline: Guideline) ->
     step.say(
         f"Statutory maximum on indictment: {Disposal(Kind.CUSTODY, term=offence.maximum)}.",
         result.cite(f"statutory maximum ({offence.id})", offence.check),
+    )
+    step.say(
+        f"The data records this maximum for offences committed on or after "
+        f"{offence.maximum_from.isoformat()}.",
+        result.cite(f"statutory maximum: from when ({offence.id})", offence.maximum_from_check),
     )
     step.say(
         f"Guideline: {guideline.title}, for sentences passed on or after {guideline.effective.isoformat()} "

@@ -105,6 +105,8 @@ class Dates:
         first_hearing: governs the guilty-plea guideline.
         offence: governs the statutory maximum; None when not known.
         assumptions: what was assumed for dates not given, in words.
+        assumed: each date not given (``conviction``, ``sentence``, ``first_hearing``, ``offence``) with what
+            stands in for it, in words (``"--date"``, ``"the conviction date"``...).
     """
 
     conviction: date
@@ -112,6 +114,16 @@ class Dates:
     first_hearing: date
     offence: date | None = None
     assumptions: tuple[str, ...] = ()
+    assumed: tuple[tuple[str, str], ...] = ()
+
+    def assumed_from(self, name: str) -> str | None:
+        """What stands in for the date ``name`` when it was not given; None when it was given."""
+        return dict(self.assumed).get(name)
+
+    def day(self, name: str) -> date:
+        """The date a rule is governed by (``conviction``, ``sentence`` or ``first_hearing``)."""
+        day: date = getattr(self, name)
+        return day
 
     @classmethod
     def from_given(
@@ -130,27 +142,34 @@ class Dates:
             ValueError: the dates are out of order.
         """
         notes = []
+        assumed: list[tuple[str, str]] = []
         if conviction is None:
             conviction = default
             notes.append(f"conviction date not given: taken as {default.isoformat()} ({default_reason})")
+            assumed.append(("conviction", default_reason))
         if sentence is None:
+            given_conviction = not assumed and conviction >= default
             sentence = max(default, conviction)
-            notes.append(f"sentence date not given: taken as {sentence.isoformat()}")
+            reason = "the conviction date" if given_conviction else default_reason
+            notes.append(f"sentence date not given: taken as {sentence.isoformat()} ({reason})")
+            assumed.append(("sentence", reason))
         if first_hearing is None:
             first_hearing = conviction
             notes.append(
                 f"first hearing date not given: taken as the conviction date {conviction.isoformat()} "
                 "(a first hearing before 1 June 2017 falls under the earlier plea guideline)"
             )
+            assumed.append(("first_hearing", "the conviction date"))
         if offence is None:
             notes.append("offence date not given: the statutory maxima in the data are assumed to apply")
+            assumed.append(("offence", "not known"))
         if (
             sentence < conviction
             or first_hearing > conviction
             or (offence is not None and offence > first_hearing)
         ):
             raise ValueError("the dates must run offence <= first hearing <= conviction <= sentence")
-        return cls(conviction, sentence, first_hearing, offence, tuple(notes))
+        return cls(conviction, sentence, first_hearing, offence, tuple(notes), tuple(assumed))
 
     def to_json(self) -> dict[str, Any]:
         """The report's form."""
@@ -160,6 +179,7 @@ class Dates:
             "first_hearing": self.first_hearing.isoformat(),
             "offence": self.offence.isoformat() if self.offence else None,
             "assumptions": list(self.assumptions),
+            "assumed": dict(self.assumed),
         }
 
 

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from warden.report.html_parts import e
+from warden.sentencing.text import ASSUMED_HEADING
 
 SENTENCING_CSS = """
 section.sentencing .notice{border:2px solid #a60;padding:.5rem;background:#fff8ee}
+section.sentencing .assumed{border:2px solid #a00;padding:.5rem}
 section.sentencing .unverified{color:#a00;font-size:.8rem;font-weight:bold}
 section.sentencing li{margin:.15rem 0}
 """
@@ -63,8 +65,13 @@ def render_section_html(section: Mapping[str, Any]) -> str:
     parts = [
         '<section class="sentencing" id="sentencing"><h2>Sentencing guideline</h2>',
         f'<p class="notice"><strong>{e(section["notice"])}</strong></p>',
-        f"<p>Counts used: {e(section['counts']['basis'])}.</p>",
     ]
+    assumed = section.get("assumed_law") or []
+    if assumed:
+        parts.append(f'<div class="assumed"><p><strong>{e(ASSUMED_HEADING)}</strong></p><ul>')
+        parts += [f"<li>{e(line)}</li>" for line in assumed]
+        parts.append("</ul></div>")
+    parts.append(f"<p>Counts used: {e(section['counts']['basis'])}.</p>")
     parts += [render_assessment_html(assessment) for assessment in section["assessments"]]
     parts.append("<h3>What this engine cannot know</h3><ul>")
     parts += [f"<li>{e(item)}</li>" for item in section["cannot_know"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -12,6 +13,12 @@ from warden.sentencing.provenance import Check, Source
 
 OFFENCES = ("possession", "distribution", "production")
 PLEA_STAGES = ("first", "after-first", "trial", "none")
+GOVERNING = {
+    "conviction": "conviction date",
+    "sentence": "sentence date",
+    "first_hearing": "first hearing date",
+}
+"""The dates a rule's version can be chosen by (a version's ``governed_by``), and their names in words."""
 
 
 class NoVersionError(LookupError):
@@ -29,6 +36,7 @@ class Offence:
     maximum: Term
     maximum_from: date
     check: Check
+    maximum_from_check: Check
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +129,14 @@ class Presumption:
 
 @dataclass(frozen=True, slots=True)
 class SuspensionRule:
-    """A version of the law on suspended sentence orders."""
+    """A version of the law on suspended sentence orders.
+
+    Attributes:
+        check: the check of the limits (``minimum`` to ``maximum``).
+        commencement: when the version came into force, with its check.
+        governing: which date decides that the version applies (``governed_by``), with its check.
+        notes: further rules of the version (consecutive terms), each with its check.
+    """
 
     id: str
     title: str
@@ -130,8 +145,11 @@ class SuspensionRule:
     minimum: Term
     maximum: Term
     check: Check
+    commencement: Note
+    governing: Note
     presumptions: tuple[Presumption, ...]
     exceptions: tuple[Note, ...]
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +194,7 @@ class NotificationRule:
     governed_by: str
     check: Check
     bands: tuple[Band, ...]
+    follows_sentence: Note
     under_18: Note
     suspended_terms: Note
     condition: Note
@@ -209,16 +228,38 @@ class Versions(Generic[V]):
     items: tuple[V, ...]
 
     def on(self, day: date) -> V:
-        """The latest version effective on or before ``day``.
+        """The latest version effective on or before ``day`` (every version judged by the same date).
 
         Raises:
             NoVersionError: every version begins after ``day``.
         """
-        found = [item for item in self.items if item.effective <= day]
-        if not found:
-            first = self.items[0].effective.isoformat() if self.items else "never"
-            raise NoVersionError(f"no {self.rule} data for {day.isoformat()} (the data begins {first})")
-        return found[-1]
+        return self.in_force(dict.fromkeys(GOVERNING, day))
+
+    def in_force(self, days: Mapping[str, date]) -> V:
+        """The newest version whose own governing date (``days[version.governed_by]``) is on or after its
+        effective date.
+
+        Versions of one rule may be chosen by different dates: the 2012 suspension limit by the sentence
+        date, the Sentencing Act 2026 by the conviction date.
+
+        Raises:
+            NoVersionError: no version applies on its governing date (the data begins later).
+        """
+        for item in reversed(self.items):
+            if item.effective <= days[item.governed_by]:
+                return item
+        if not self.items:
+            raise NoVersionError(f"no {self.rule} data at all")
+        first = self.items[0]
+        day = days[first.governed_by].isoformat()
+        raise NoVersionError(f"no {self.rule} data for {day} (the data begins {first.effective.isoformat()})")
+
+    def around(self, version: V) -> tuple[V | None, V | None]:
+        """The versions just before and just after ``version``."""
+        index = self.items.index(version)
+        before = self.items[index - 1] if index > 0 else None
+        after = self.items[index + 1] if index + 1 < len(self.items) else None
+        return before, after
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ def report_date(report: Mapping[str, Any]) -> date:
         raise ValueError(f"report.json has no usable case.created: {error}") from None
 
 
-_SHARED = ("engine", "notice", "cannot_know", "sources", "unverified")
+_SHARED = ("engine", "notice", "cannot_know", "sources", "unverified", "assumed_law")
 
 
 def sentencing_section(
@@ -69,6 +69,7 @@ def sentencing_section(
     assessments: list[dict[str, Any]] = []
     sources: dict[str, dict[str, Any]] = {}
     unverified: dict[str, dict[str, str]] = {}
+    assumed: dict[str, None] = {}
     for offence in options.offences:
         facts = CaseFacts(
             offence, counts, dates, options.plea, options.aggravating, options.mitigating, options.age,
@@ -84,11 +85,13 @@ def sentencing_section(
             continue
         sources.update((source["id"], source) for source in full["sources"])
         unverified.update((item["figure"], item) for item in full["unverified"])
+        assumed.update(dict.fromkeys(full["assumed_law"]))
         assessments.append({key: value for key, value in full.items() if key not in _SHARED})
     categories = {a.get("category") for a in assessments if a.get("category")}
     return {
         "engine": ENGINE,
         "notice": NOTICE,
+        "assumed_law": list(assumed),
         "counts": counts.to_json(),
         "category": categories.pop() if len(categories) == 1 else None,
         "assessments": assessments,

@@ -50,6 +50,21 @@ def _headline(assessment: Mapping[str, Any]) -> list[str]:
     return out
 
 
+ASSUMED_HEADING = "ASSUMED: dates were not given, so this is the law the figures below assume:"
+
+
+def render_assumed(value: Mapping[str, Any]) -> list[str]:
+    """The law assumed for dates nobody gave (an assessment's or a section's ``assumed_law``), said plainly
+    before any figure; nothing when every date that matters was given."""
+    lines = value.get("assumed_law") or []
+    if not lines:
+        return []
+    out = ["", ASSUMED_HEADING]
+    for line in lines:
+        out += _wrap(line, "     ", "   - ")
+    return out
+
+
 def render_steps(assessment: Mapping[str, Any]) -> list[str]:
     """The headline and every step of one assessment (its ``to_json()`` form), as lines of text."""
     out: list[str] = []
@@ -85,6 +100,7 @@ def render_text(assessment: Mapping[str, Any]) -> str:
     """One assessment in full: notice, headline, steps, limits, unverified figures and sources."""
     out = ["Sentencing guideline: indecent photographs of children (England and Wales)", ""]
     out += _wrap(assessment["notice"], "")
+    out += render_assumed(assessment)
     out.append("")
     out += render_steps(assessment)
     out += render_appendix(assessment)
@@ -95,6 +111,7 @@ def render_section_text(section: Mapping[str, Any]) -> str:
     """A case's ``sentencing`` section (one assessment per offence considered) in full."""
     out = ["Sentencing guideline: indecent photographs of children (England and Wales)", ""]
     out += _wrap(section["notice"], "")
+    out += render_assumed(section)
     out += ["", *_wrap(f"Counts: {section['counts']['basis']}.", "")]
     for assessment in section["assessments"]:
         out += ["", "=" * 20 + f" {assessment['offence']['id']} " + "=" * 20]
