@@ -16,7 +16,14 @@ This page is written by `scripts/settings_doc.py`; a test fails when a setting i
 | --- | --- | --- |
 """
 
-FOOTER = "\n`WARDEN_OPERATOR` names the person recorded in the audit log (default: the login name).\n"
+FOOTER = (
+    "\n`WARDEN_OPERATOR` names the person recorded in the audit log (default: the login name).\n"
+    "\nA case scanned with `--db` (PostgreSQL) records that database, without its password, in `case-databa"
+    "se.json` in the case folder; every later command on the folder (scan, report, review, user, audit ve"
+    "rify, hashset from-grades) opens it without `--db`, and a `--db` naming another database is refused "
+    "(exit 7). The password comes from where libpq looks: `PGPASSWORD`, or the `~/.pgpass` file (`PGPASSF"
+    "ILE`), or a `--db` URL that carries it.\n"
+)
 
 
 def main() -> None:

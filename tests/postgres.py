@@ -13,6 +13,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -75,7 +76,9 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
         pytest.skip("PostgreSQL is not installed (Debian package postgresql; make test installs it)")
     run_as = "postgres" if os.geteuid() == 0 else None
     user = run_as or pwd.getpwuid(os.geteuid()).pw_name
-    root = tmp_path_factory.mktemp("postgres")
+    # As root, the server's folder is a fresh one in the system temporary folder: pytest's own folders are
+    # private to root, and the postgres user must be able to reach its data folder.
+    root = Path(tempfile.mkdtemp(prefix="warden-pg-")) if run_as else tmp_path_factory.mktemp("postgres")
     data, sockets = root / "data", root / "sockets"
     data.mkdir()
     sockets.mkdir()
@@ -83,13 +86,6 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
         entry = pwd.getpwnam(run_as)
         for path in (root, data, sockets):
             os.chown(path, entry.pw_uid, entry.pw_gid)
-        os.chmod(root, 0o755)
-        parent = root.parent
-        while parent != parent.parent:  # the postgres user must be able to reach its data folder
-            os.chmod(parent, os.stat(parent).st_mode | 0o111)
-            if parent == Path(tmp_path_factory.getbasetemp()).parent:
-                break
-            parent = parent.parent
     subprocess.run(
         _as_user([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", user, "--no-sync"], run_as),
         check=True,
@@ -122,6 +118,8 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
             check=False,
             capture_output=True,
         )
+        if run_as:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

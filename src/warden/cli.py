@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import click
 from warden import __version__, settings
 from warden.case import DB_URL_HELP
 from warden.errors import EXIT_CODES, WardenError
+
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 if TYPE_CHECKING:
     from warden.hashsets.store import HashSetStore
@@ -82,7 +85,16 @@ def hashset_import(
 ) -> None:
     """Import FILE as hash set NAME; a malformed file is rejected whole, naming the line or record."""
     store = _store()
-    manifest = store.import_file(file, name=name, format_name=format_name, profile=profile, category=category)
+    try:
+        manifest = store.import_file(
+            file, name=name, format_name=format_name, profile=profile, category=category
+        )
+    except OSError as error:
+        if error.errno not in NO_SPACE_ERRNOS:
+            raise
+        from warden.case.storage_errors import no_space
+
+        raise no_space(f"the hash-set store {store.root}", error) from error
     if store.key_created:
         click.echo(
             f"created the hash-set key {store.key_file}; keep it safe and outside case folders", err=True
@@ -173,6 +185,16 @@ def hashset_profiles() -> None:
 @click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (slower).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--db", "db_url", help=DB_URL_HELP)
+@click.option(
+    "--raise-limit",
+    "raise_limits",
+    multiple=True,
+    metavar="EXHIBIT:LIMIT=VALUE",
+    help="Raise one container limit for one exhibit (its label or path), e.g. 'disk.img.gz:max_ratio=5000' "
+    "or 'backup.zip:max_container_bytes=200G' (sizes take K, M, G, T). LIMIT is max_members, "
+    "max_member_bytes, max_ratio, max_container_bytes, max_container_items or max_container_seconds. What "
+    "the lower limit refused is examined again, and the report says so. Repeatable.",
+)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -181,10 +203,12 @@ def scan_command(
     exact_pdq: bool,
     quiet: bool,
     db_url: str | None,
+    raise_limits: tuple[str, ...],
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
-    Run the same command again after an interruption to resume: items already recorded are not redone.
+    Run the same command again after an interruption to resume: items already recorded are not redone
+    (except those a limit refused, when it is raised for their exhibit with --raise-limit).
     """
     from warden.progress_display import progress_for_terminal
     from warden.scan.run import ScanOptions, run_scan
@@ -196,6 +220,7 @@ def scan_command(
         workers=workers,
         exact_pdq=exact_pdq,
         db_url=db_url,
+        raise_limits=list(raise_limits),
     )
     result = run_scan(options, _store(), progress_for_terminal(quiet))
     for warning in result.warnings:
@@ -212,7 +237,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     click.echo(
         f"{summary['files_total']} files, {summary['media_total']} images or videos, "
         f"{summary['unmatched_media']} unmatched, {summary['known_good']} known good, "
-        f"{summary['errors']} errors"
+        f"{summary['errors']} errors, {summary.get('not_examined', 0)} not examined, "
+        f"{summary.get('zero_byte_files', 0)} of zero bytes"
     )
     click.echo("category  stills(files/distinct)  movies(files/distinct)")
     for name, counts in summary["by_category"].items():
@@ -278,7 +304,35 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if isinstance(error, click.UsageError) else error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
+    except Exception as error:  # the last resort: no traceback ever reaches a user
+        mapped = _unexpected(error)
+        click.echo(f"warden: error: {mapped.message}", err=True)
+        return mapped.exit_code
     return 0
+
+
+def _unexpected(error: Exception) -> WardenError:
+    """The documented error for what escaped the library: a full disk is exit 13, a case database failure
+    exit 7, anything else an internal error (exit 1) named in one line."""
+    if isinstance(error, OSError):
+        from warden.case.storage_errors import as_warden_error
+
+        if error.errno in NO_SPACE_ERRNOS:
+            return as_warden_error(error, error.filename or "a folder Warden was writing to", "running")
+        where = f" {error.filename}" if error.filename else ""
+        return WardenError(f"cannot use{where}: {error.strerror or error}")
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from warden.case.storage_errors import as_warden_error
+
+        if isinstance(error, SQLAlchemyError):
+            return as_warden_error(error, "the case", "running")
+    text = str(error).strip().splitlines()
+    return WardenError(
+        f"internal error ({type(error).__name__}{': ' + text[0][:300] if text else ''}): this is a fault in "
+        "Warden; please report it with the command that was run"
+    )
 
 
 if __name__ == "__main__":

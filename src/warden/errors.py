@@ -102,7 +102,7 @@ class DependencyMissingError(WardenError):
 
 
 class AuditBrokenError(WardenError):
-    """The case's audit log has an altered, missing or out-of-order entry."""
+    """The case's audit log has an altered, missing or out-of-order entry, or rows it covers were changed."""
 
     exit_code = 10
     code = "audit_broken"
@@ -130,7 +130,8 @@ class NoSpaceError(WardenError):
 
 
 class KeyFileError(WardenError):
-    """A key file (hash-set or audit key) is readable by other users, or cannot be created safely."""
+    """A key file (hash-set or audit key) is readable by other users, is not a key, or cannot be created
+    safely; or the audit key at hand is missing or not the one the case's audit log is keyed with."""
 
     exit_code = 14
     code = "key_file"
@@ -147,10 +148,10 @@ EXIT_CODES: dict[int, str] = {
     7: "the case cannot be created, opened, upgraded or resumed as asked",
     8: "an index is missing or damaged",
     9: "an optional dependency is not installed",
-    10: "the audit log has an altered, missing or out-of-order entry",
+    10: "the audit log has an altered, missing or out-of-order entry, or rows it covers were changed",
     11: "a check of warden validate did not pass",
     12: "another process is scanning this case now",
     13: "no space left on the disk holding the case or the spool; rerun when there is room",
-    14: "a key file is readable by other users or cannot be created safely",
+    14: "a key file is readable by other users, cannot be made safely, or is not the case's audit key",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

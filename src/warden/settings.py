@@ -52,6 +52,13 @@ KEY_FILE = _declare(
     "File holding the 32-byte key that encrypts hash sets at rest; created (mode 0600) on first import. "
     "Keep it off the case folder and back it up: without it the store cannot be read.",
 )
+AUDIT_KEY_FILE = _declare(
+    "audit_key_file",
+    "~/.config/warden/audit.key",
+    "File holding the 32-byte key that makes every case's audit log tamper-evident (HMAC-SHA-256); created "
+    "(mode 0600) on first use. Keep it off the case folder, back it up, and give every machine that writes "
+    "to the same case the same key: without it a case's log cannot be verified or appended to.",
+)
 WORKERS = _declare(
     "workers",
     "0",
@@ -127,7 +134,26 @@ MAX_MEMBER_BYTES = _declare(
 MAX_RATIO = _declare(
     "max_ratio",
     "1000",
-    "Largest uncompressed-to-compressed ratio of an archive member before it is recorded as a possible bomb.",
+    "Largest uncompressed-to-compressed ratio of an archive member before it is recorded as a possible bomb. "
+    "Not applied to a compressed disk image or file system (judged by the byte and time limits alone).",
+)
+MAX_CONTAINER_BYTES = _declare(
+    "max_container_bytes",
+    "68719476736",
+    "Most bytes one archive may give out, counting every archive nested inside it; past it, members are "
+    "recorded as errors, not read.",
+)
+MAX_CONTAINER_ITEMS = _declare(
+    "max_container_items",
+    "1000000",
+    "Most items one archive may give out, counting every archive nested inside it; the rest are summed up "
+    "in one error item per archive.",
+)
+MAX_CONTAINER_SECONDS = _declare(
+    "max_container_seconds",
+    "3600",
+    "Most seconds one archive, with every archive nested inside it, may spend decompressing; past it, "
+    "members are recorded as errors, not read.",
 )
 CARVE = _declare(
     "carve",
@@ -138,6 +164,13 @@ BATCH_SIZE = _declare(
     "batch_size",
     "64",
     "Items written to the case database per transaction; a killed scan redoes at most this many per worker.",
+)
+REVIEW_TRUSTED_PROXIES = _declare(
+    "review_trusted_proxies",
+    "",
+    "Addresses or networks (comma-separated, e.g. 127.0.0.1) of the reverse proxies in front of `warden "
+    "review`: only a request from one of them has its X-Forwarded-Proto, X-Forwarded-Host and "
+    "X-Forwarded-For believed. Empty believes none. `--trusted-proxy` overrides it.",
 )
 
 

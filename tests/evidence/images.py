@@ -143,6 +143,23 @@ def run(*command: str | Path, stdin: str | None = None) -> None:
     )
 
 
+def empty_disk_with_photo(work: Path) -> tuple[bytes, bytes]:
+    """A 16 MiB MBR disk, one FAT16 partition holding one photo, the rest zeros: (disk, photo)."""
+    photo = photo_bytes("tench")
+    volume = work / "volume.img"
+    run("mkfs.fat", "-C", "-F", "16", "-n", "EMPTY", volume, str(12 * 1024))
+    (work / "p.jpg").write_bytes(photo)
+    run("mcopy", "-i", volume, work / "p.jpg", "::/P.JPG")
+    disk = work / "disk.img"
+    with disk.open("wb") as handle:
+        handle.truncate(16 << 20)
+    run("sfdisk", "-q", disk, stdin=f"label: dos\nstart=2048, size={12 * 2048}, type=6\n")
+    with disk.open("r+b") as handle:
+        handle.seek(2048 * 512)
+        handle.write(volume.read_bytes())
+    return disk.read_bytes(), photo
+
+
 def _staged(folder: Path, name: str, target: str) -> Path:
     """A copy of a photo at ``folder/target`` with the fixed modification time."""
     path = folder / target

@@ -146,7 +146,9 @@ def test_members_over_the_limits_are_recorded_and_counted() -> None:
     archive = rar4([RarEntry(f"e{index}", bytes(100 * index)) for index in range(10)])
     items = expand(RAR, archive, Limits(members=5, member_bytes=300))
     assert [item.readable for item in items[:5]] == [True, True, True, True, False]
-    assert items[5].problem == "5 more entries not listed: over the limit of 5 members per container"
+    assert (items[5].problem or "").startswith(
+        "5 more entries not listed: over the limit of 5 members per container"
+    )
 
 
 def test_a_middle_volume_of_a_split_archive_is_listed() -> None:

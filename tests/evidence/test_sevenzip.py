@@ -119,7 +119,9 @@ def test_absurd_entry_counts_are_capped_with_one_summary_item() -> None:
     archive = sevenzip_of({f"e{index}": b"x" for index in range(300)})
     items = expand(SEVENZIP, archive, Limits(members=50))
     assert len(items) == 51
-    assert items[-1].problem == "250 more entries not listed: over the limit of 50 members per container"
+    assert (items[-1].problem or "").startswith(
+        "250 more entries not listed: over the limit of 50 members per container"
+    )
 
 
 def test_a_truncated_archive_is_an_error() -> None:

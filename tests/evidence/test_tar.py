@@ -110,7 +110,9 @@ def test_absurd_entry_counts_are_capped_with_one_summary_item() -> None:
     archive = tar_of({f"e{index}": b"" for index in range(3000)}, format=tarfile.USTAR_FORMAT)
     items = expand(TAR, archive, Limits(members=100))
     assert len(items) == 101
-    assert items[-1].problem == "2900 more entries not listed: over the limit of 100 members per container"
+    assert (items[-1].problem or "").startswith(
+        "2900 more entries not listed: over the limit of 100 members per container"
+    )
 
 
 def test_members_over_the_size_limit_are_recorded_not_read() -> None:

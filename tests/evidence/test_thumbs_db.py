@@ -90,7 +90,7 @@ def test_unreadable_thumbnail_streams_are_problem_items(tmp_path: Path, thumbs: 
     assert [item.steps[-1].name for item in items] == ["tench.jpg", "goldfish.jpg"]
     assert items[0].problem is not None
     assert "type 1" in items[0].problem
-    assert items[1].problem == "no JPEG in the thumbnail stream"
+    assert items[1].problem == "no JPEG or PNG image in the thumbnail stream"
 
 
 def test_a_damaged_catalog_still_gives_the_thumbnails(tmp_path: Path, thumbs: list[Thumb]) -> None:
@@ -154,4 +154,68 @@ def test_repeated_and_unusable_names_stay_unique(tmp_path: Path, thumbs: list[Th
         Thumb(3, "a/b.jpg", XP_TIME, thumbs[2].jpeg),
     ]
     names = [item.steps[-1].name for item in expand(thumbs_db(tmp_path, renamed))]
-    assert names == ["same.jpg", "same.jpg [2]", "3"]
+    assert names == ["same.jpg", "same.jpg [2]", "a\\x2fb.jpg"]  # a "/" is escaped like any name's
+
+
+# --- issue 8, point 7: network-style streams, short stream names, and no stream left out silently ---------
+
+
+def network_stream(image: bytes) -> bytes:
+    """A network-folder thumbnail stream: a 24-byte header (its size first), then the image."""
+    return struct.pack("<IIQI", 24, 1, len(image), 0) + bytes(4) + image
+
+
+def test_network_streams_holding_png_are_extracted(tmp_path: Path) -> None:
+    png = encode(photo(0, (96, 96)), "PNG")
+    jpeg = encode(photo(1, (96, 96)), "JPEG", quality=80)
+    streams = {"256_00112233aabbccdd": network_stream(png), "96_00112233aabbccde": network_stream(jpeg)}
+    db = compound_file(tmp_path, streams)
+    assert CONTAINER.sniff(db[:HEAD_BYTES], len(db))
+    items = {item.steps[-1].name: item for item in expand(db)}
+    assert read(items["256_00112233aabbccdd"]) == png
+    assert items["256_00112233aabbccdd"].steps[-1].detail["offset_in_stream"] == 24
+    assert read(items["96_00112233aabbccde"]) == jpeg
+
+
+def test_stream_names_with_fewer_than_16_hex_digits_are_read(tmp_path: Path) -> None:
+    # Windows drops leading zeros: 0x00000000001a2b3c is named 1a2b3c.
+    png = encode(photo(2, (96, 96)), "PNG")
+    db = compound_file(tmp_path, {"96_1a2b3c": network_stream(png), "256_f": network_stream(png)})
+    assert CONTAINER.sniff(db[:HEAD_BYTES], len(db))
+    assert {item.steps[-1].name: read(item) for item in expand(db)} == {"256_f": png, "96_1a2b3c": png}
+
+
+def test_no_stream_is_left_out_silently(tmp_path: Path, thumbs: list[Thumb]) -> None:
+    png = encode(photo(1, (96, 96)), "PNG")
+    extra = {"unforeseen": network_stream(png), "notes": b"nothing of an image here" * 4}
+    items = expand(thumbs_db(tmp_path, thumbs[:1], extra))
+    by_name = {item.steps[-1].name: item for item in items}
+    assert set(by_name) == {"tench.jpg", "unforeseen", "notes"}
+    assert read(by_name["unforeseen"]) == png
+    assert by_name["notes"].problem == "no JPEG or PNG image in the thumbnail stream"
+
+
+def test_catalog_names_are_escaped_like_any_name(tmp_path: Path, thumbs: list[Thumb]) -> None:
+    from warden.evidence.names import unescape
+
+    named = [
+        Thumb(1, "a\\xff.jpg", XP_TIME, thumbs[0].jpeg),
+        Thumb(2, "a\udcff.jpg", XP_TIME, thumbs[1].jpeg),  # a lone surrogate Windows allows
+        Thumb(3, "", XP_TIME, thumbs[2].jpeg),
+    ]
+    streams = {"Catalog": catalog_utf16(named)}
+    for thumb in named:
+        streams[str(thumb.index)[::-1]] = thumbnail_stream(thumb.jpeg, thumb.index)
+    names = [item.steps[-1].name for item in expand(compound_file(tmp_path, streams))]
+    assert names == ["a\\\\xff.jpg", "a\\xed\\xb3\\xbf.jpg", "3"]
+    assert unescape(names[0]) == b"a\\xff.jpg"
+    assert unescape(names[1]).decode("utf-8", "surrogatepass") == "a\udcff.jpg"
+
+
+def catalog_utf16(thumbs: list[Thumb]) -> bytes:
+    """A catalog whose names may hold lone surrogates (UTF-16 as Windows keeps it)."""
+    entries = b""
+    for thumb in thumbs:
+        name = thumb.name.encode("utf-16-le", "surrogatepass") + b"\x00\x00\x00\x00"
+        entries += struct.pack("<IIQ", 16 + len(name), thumb.index, 0) + name
+    return struct.pack("<HHIII", 16, 7, len(thumbs), 96, 96) + entries

@@ -77,7 +77,6 @@ def _png_declaring(width: int, height: int) -> bytes:
     [
         ("truncated", "decode", ""),
         ("corrupt", "decode", ""),
-        ("zero-byte", "read", "empty"),
         ("bomb", "decode", "max_image_pixels"),
         ("too big", "decode", "max_image_bytes"),
     ],
@@ -91,7 +90,6 @@ def test_broken_items_are_errors_with_digests(
     content = {
         "truncated": jpeg.read_bytes()[:3000],
         "corrupt": jpeg.read_bytes()[:600] + bytes(range(256)) * 40,
-        "zero-byte": b"",
         "bomb": _png_declaring(60_000, 60_000),
         "too big": jpeg.read_bytes(),
     }[case]
@@ -103,6 +101,14 @@ def test_broken_items_are_errors_with_digests(
     assert hashes.pdq is None and hashes.pdq_variants == []
     _assert_digests(hashes, path)
     assert capfd.readouterr() == ("", "")
+
+
+def test_a_zero_byte_file_is_a_fact_not_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+    hashes = hash_file(path)
+    assert (hashes.size, hashes.errors, hashes.pdq, hashes.media) == (0, [], None, Media.OTHER)
+    _assert_digests(hashes, path)
 
 
 def test_random_bytes_are_other_without_error(tmp_path: Path) -> None:

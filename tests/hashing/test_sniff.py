@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import pytest
 from PIL import Image
@@ -106,3 +107,49 @@ def test_a_second_signature_for_a_format_is_refused() -> None:
     with pytest.raises(DuplicateNameError):
         register("jpeg", Media.STILL, lambda head: False)
     assert "jpeg" in SIGNATURES
+
+
+# --- issue 8, point 11: an icon is a real icon directory, not four bytes that start one ------------------
+
+
+@pytest.mark.parametrize("bitmap_format", ["png", "bmp"])
+def test_icons_with_several_sizes_are_icons(bitmap_format: str) -> None:
+    buffer = io.BytesIO()
+    image = Image.new("RGBA", (64, 64), (200, 40, 90, 255))
+    image.save(buffer, "ICO", sizes=[(16, 16), (32, 32), (64, 64)], bitmap_format=bitmap_format)
+    data = buffer.getvalue()
+    assert sniff(data[:HEAD_BYTES]).format == "ico"
+    assert sniff(data[:HEAD_BYTES] + bytes(HEAD_BYTES)).format == "ico"  # longer than its head
+
+
+def counters(count: int) -> bytes:
+    """Little-endian 16-bit counters 0, 1, 2...: how NTFS's $UpCase (and many tables) start."""
+    return b"".join(value.to_bytes(2, "little") for value in range(count))
+
+
+def icon(
+    planes: int = 1, size: int = 40, offset: int = 22, data: bytes = (40).to_bytes(4, "little")
+) -> bytes:
+    """A one-image icon directory (16x16, 32 bits) followed by ``data`` and padding."""
+    entry = bytes([16, 16, 0, 0]) + struct.pack("<HHII", planes, 32, size, offset)
+    return b"\x00\x00\x01\x00\x01\x00" + entry + data + bytes(40 - len(data))
+
+
+def test_a_plausible_icon_directory_is_an_icon() -> None:
+    assert sniff(icon()).format == "ico"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(counters(65536), id="$UpCase-like table of counters"),
+        pytest.param(counters(300), id="the same table, short"),
+        pytest.param(b"\x00\x00\x01\x00\x01\x00", id="an icon header and nothing after it"),
+        pytest.param(icon(planes=5), id="five colour planes"),
+        pytest.param(icon(offset=6), id="image data inside the directory"),
+        pytest.param(icon(size=4000), id="image data past the end of the file"),
+        pytest.param(icon(data=b"GIF89a"), id="neither a PNG nor a bitmap at the offset"),
+    ],
+)
+def test_tables_that_start_like_an_icon_are_not_icons(data: bytes) -> None:
+    assert sniff(data[:HEAD_BYTES]).format != "ico"

@@ -64,6 +64,7 @@ def test_another_key_cannot_open_the_store(store: HashSetStore, tmp_path: Path) 
     with pytest.raises(HashSetKeyError):
         other.open("demo")
     (tmp_path / "other-key").write_text("ab" * 32)
+    (tmp_path / "other-key").chmod(0o600)
     with pytest.raises(HashSetKeyError, match="another key"):
         other.open("demo")
 

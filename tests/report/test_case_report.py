@@ -13,7 +13,7 @@ from tests.report.cases import SmallCase, build_small_case
 from tests.report.test_contract import undocumented
 from warden import __version__
 from warden.case import schema
-from warden.case.audit import verify
+from warden.case.audit_verify import check_chain
 from warden.report.case_report import build_case_report, write_reports
 from warden.validation.store import save_result
 
@@ -34,7 +34,7 @@ def test_writing_the_report_again_gives_the_same_json_byte_for_byte(small: Small
         written = connection.execute(
             schema.audit_log.select().where(schema.audit_log.c.action == "report.write")
         ).all()
-        assert len(written) == 2 and verify(connection) is None
+        assert len(written) == 2 and check_chain(connection).verified
 
 
 def test_indictment_totals_equal_the_sum_over_exhibits(small: SmallCase) -> None:
@@ -140,9 +140,9 @@ def test_the_court_html_holds_no_image_script_or_link(small: SmallCase) -> None:
 def test_csv_carries_how_each_category_was_established(small: SmallCase) -> None:
     _, written = write_reports(small.case, ["csv"])
     header, *rows = written["csv"].read_text().splitlines()
-    assert header.endswith("state,established_by,grade_by,grade_status")
+    assert header.endswith("state,established_by,grade_by,grade_status,audit_anchor")
     disputed = next(row for row in rows if row.startswith("laptop,c.jpg,"))
-    assert disputed.endswith(",live,grade-disputed,ann,disputed")
+    assert ",live,grade-disputed,ann,disputed," in disputed
 
 
 def test_every_field_of_a_case_report_is_documented(small: SmallCase) -> None:
@@ -156,4 +156,4 @@ def test_a_scan_run_that_recorded_nothing_changes_no_report(small: SmallCase) ->
     small.case.finish_scan(again, "completed", {"hashed": 0, "items": 9})
     assert build_case_report(small.case) == before
     with small.case.engine.connect() as connection:
-        assert verify(connection) is None
+        assert check_chain(connection).verified

@@ -73,13 +73,19 @@ def test_removing_the_first_entry_is_found_too(case: Case) -> None:
     assert "entry 1: missing" in broken(case).message
 
 
-def test_a_log_cut_short_is_found_with_the_anchor_a_report_quoted(case: Case) -> None:
-    _, _, last = row(case, 6)
+def test_a_log_cut_short_is_found_without_an_anchor(case: Case) -> None:
     with case.engine.begin() as connection:
-        connection.execute(delete(schema.audit_log).where(schema.audit_log.c.id == 6))
-    # The chain that is left still holds: only the quoted entry shows the cut.
-    assert verify(case).startswith("audit log verified: 5 entries")
-    assert "entry 6: missing" in broken(case, "--anchor", f"6:{last}").message
+        connection.execute(delete(schema.audit_log).where(schema.audit_log.c.id >= 5))
+    # The chain that is left still holds; the keyed head record names entry 6 as the last.
+    message = broken(case).message
+    assert "entry 5: missing: the log was cut short after entry 4" in message
+    assert "names entry 6 as the last" in message
+
+
+def test_a_rewritten_log_is_found_with_the_anchor_a_report_quoted(case: Case) -> None:
+    _, _, last = row(case, 6)
+    assert "entry 6" in broken(case, "--anchor", f"6:{'0' * 64}").message
+    assert verify(case, "--anchor", f"6:{last}").startswith("audit log verified: 6 entries")
 
 
 def test_a_malformed_anchor_is_a_usage_error(case: Case) -> None:

@@ -38,6 +38,7 @@ def test_the_report_carries_the_contract_fields() -> None:
         "case",
         "summary",
         "items",
+        "not_examined",
         "sentencing",
         "exhibits",
         "indictment",

@@ -215,7 +215,8 @@ def test_broken_evidence_gives_clear_item_errors_and_the_scan_completes(
     )
     assert code == 0
     items = {item["path"]: item for item in json.loads((tmp_path / "c" / "report.json").read_text())["items"]}
-    assert "E01 is truncated or corrupt" in items["cut.E01//(unreadable)"]["error"]
+    # A damaged E01 is recognised but cannot be opened: not examined, with the reason (a fact, not an error).
+    assert "E01 is truncated or corrupt" in items["cut.E01//(unreadable)"]["not_examined"]
     assert "partition table unreadable" in items["bad-table.img//table"]["error"]
     assert any(
         "bomb" in (item["error"] or "") for path, item in items.items() if path.startswith("bomb.zip//")

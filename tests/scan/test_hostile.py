@@ -38,7 +38,6 @@ def test_hostile_files_become_item_errors_and_the_scan_completes(
     must_error = {
         "bomb.png",
         "truncated.jpg",
-        "zero.jpg",
         "fake.jpg",
         "fake.mp4",
         "cut.mp4",
@@ -54,4 +53,7 @@ def test_hostile_files_become_item_errors_and_the_scan_completes(
     # The photo under the odd name is still found, and counted.
     assert items["caf\\xe9-latin1.jpg"]["category"] == "A"
     assert report["summary"]["errors"] == len(errored)
+    # A file of zero bytes is a fact, not an error: counted apart.
+    assert not items["zero.jpg"]["error"] and items["zero.jpg"]["size"] == 0
+    assert report["summary"]["zero_byte_files"] == 1
     assert report["summary"]["by_category"]["A"]["stills_files"] == 1

@@ -11,7 +11,10 @@ from tests.web.conftest import api, csrf_of, login, login_token
 from tests.web.small_case import SmallCase
 from warden.case import accounts, schema
 from warden.case.folder import Case
-from warden.web.sessions import COOKIE
+from warden.web.config import ReviewConfig
+from warden.web.sessions import session_cookie
+
+COOKIE = session_cookie(ReviewConfig().port)
 
 
 def audit_actions(case: Case) -> list[tuple[str, str]]:

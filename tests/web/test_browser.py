@@ -12,20 +12,18 @@ import os
 import re
 import shutil
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from tests.web.served import serve
 from tests.web.small_case import ALP, PASSWORDS, PIZZA, VALLEY, VIDEO, SmallCase, copy_case, item_ids
 from warden.case.folder import Case
 from warden.grading import grades
 from warden.report.case_report import write_reports
-from warden.web.app import create_app
 from warden.web.config import ReviewConfig, host_names
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,14 +58,8 @@ def served(built: SmallCase, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    app = create_app(case, ReviewConfig(allowed_hosts=host_names("127.0.0.1", port)))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
+    config = ReviewConfig(allowed_hosts=host_names("127.0.0.1", port), port=port)
+    server, thread = serve(case, config, listener)
     yield Served(f"http://127.0.0.1:{port}", case)
     server.should_exit = True
     thread.join(10)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from warden.case import DB_URL_HELP
-from warden.errors import AuditBrokenError, UsageError
+from warden.errors import AuditBrokenError, KeyFileError, UsageError
 
 
 def _anchor(text: str | None) -> tuple[int, str] | None:
@@ -22,7 +22,7 @@ def _anchor(text: str | None) -> tuple[int, str] | None:
 
 @click.group("audit")
 def audit_command() -> None:
-    """Check a case's audit log (every import, scan, grade, review, export and login, hash-chained)."""
+    """Check a case's audit log (every import, scan, grade, review, export and login, chained and keyed)."""
 
 
 @audit_command.command("verify")
@@ -34,10 +34,13 @@ def audit_command() -> None:
 )
 @click.option("--db", "db_url", help=DB_URL_HELP)
 def verify_command(case_dir: Path, anchor: str | None, db_url: str | None) -> None:
-    """Walk the audit chain of CASE_DIR: prints "audit log verified: N entries", or names the first altered
-    or missing entry (id, time, action, why) and exits with code 10."""
+    """Check the audit log of CASE_DIR: the chain of entries, the keyed head record naming the last one (so a
+    log cut short shows), and every grade, item, match, error, review, split, evidence record, hash set and
+    account the entries cover. Prints "audit log verified: N entries", or names the first altered or missing
+    entry (id, time, action, why) and exits with code 10; without the audit key the case was made with, it
+    exits with code 14."""
+    from warden.case.audit_verify import check_chain
     from warden.case.folder import Case
-    from warden.report.chain import check_chain
 
     wanted = _anchor(anchor)
     case = Case.open(case_dir, db_url=db_url)
@@ -45,6 +48,13 @@ def verify_command(case_dir: Path, anchor: str | None, db_url: str | None) -> No
         status = check_chain(connection, wanted)
     if status.fault is not None:
         raise AuditBrokenError(f"audit log of case {case.id} is broken at {status.fault.describe()}")
+    if status.unchecked is not None:
+        raise KeyFileError(f"audit log of case {case.id} cannot be checked: {status.unchecked}")
     click.echo(f"audit log verified: {status.entries} entries")
+    if status.keyed_from is None:
+        click.echo("not keyed: every entry is a plain SHA-256 chain (a case from before format 4)")
+    else:
+        earlier = "; entries before it are a plain SHA-256 chain" if status.keyed_from > 1 else ""
+        click.echo(f"keyed with audit key {status.key_id} from entry {status.keyed_from}{earlier}")
     if status.last_id is not None:
         click.echo(f"last entry: {status.last_id}:{status.last_hash}")

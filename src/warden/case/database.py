@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from warden.case import schema
-from warden.errors import CaseError
+from warden.errors import CaseError, DependencyMissingError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -41,8 +41,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``)."""
-    engine = create_engine(url, future=True)
+    """An engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
+
+    Raises:
+        DependencyMissingError: the URL's database driver is not installed.
+    """
+    try:
+        engine = create_engine(url, future=True)
+    except ModuleNotFoundError as exc:
+        raise DependencyMissingError(exc.name or "psycopg", "postgres", "a case in PostgreSQL") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -6,17 +6,22 @@ import getpass
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from warden import __version__
-from warden.case import audit, schema
+from warden.case import audit, location, schema
 from warden.case.database import make_engine, migrate, read_meta, sqlite_url
+from warden.case.lock import ScanLock
+from warden.case.storage_errors import as_warden_error, case_storage
 from warden.clock import utc_now
 from warden.errors import CaseError, CaseMismatchError
+from warden.private import create_private_file, make_private_dir
 
 DB_NAME = "case.db"
 LOG_NAME = "warden.log"
@@ -67,6 +72,10 @@ class Case:
         meta = read_meta(engine)
         self.id = meta["case_id"]
         self.created = meta["created"]
+        self.where = f"the case folder {path}"
+        """The case's place, as error messages name it (the database too, when it is elsewhere)."""
+        if engine.dialect.name != "sqlite":
+            self.where += f" (database {location.public(engine.url)})"
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False, db_url: str | None = None) -> Case:
@@ -78,15 +87,41 @@ class Case:
             CaseError: the folder is not a case and ``create`` is false, or it cannot be created or read.
         """
         db_path = path / DB_NAME
-        exists = db_path.exists() or db_url is not None
-        if not exists and not create:
+        url = location.choose(path, db_url, sqlite_exists=db_path.exists())
+        if url is None and not db_path.exists() and not create:
             raise CaseError(f"{path} is not a case folder (no {DB_NAME}); run a scan to create it")
         try:
+            if not path.exists():
+                make_private_dir(path)
             path.mkdir(parents=True, exist_ok=True)
+            if url is None:
+                create_private_file(db_path)  # 0600 before SQLite opens it; its -wal and -shm follow it
         except OSError as exc:
-            raise CaseError(f"cannot create the case folder {path}: {exc.strerror}") from exc
-        engine = make_engine(db_url or sqlite_url(db_path))
-        before, after = migrate(engine)
+            raise as_warden_error(exc, f"the case folder {path}", "creating it") from exc
+        named = f"the case database {location.public(url)}" if url else f"the case folder {path}"
+        engine = make_engine(url or sqlite_url(db_path))
+        try:
+            with case_storage(named, "opening the case"):
+                before, after = migrate(engine)
+        except CaseError as exc:
+            if url is not None and db_url is None:
+                raise CaseError(
+                    f"{exc.message} (this case is in {location.public(url)}, as "
+                    f"{path / location.RECORD_NAME} records; a password comes from PGPASSWORD or ~/.pgpass, "
+                    "or from a --db URL)"
+                ) from exc
+            raise
+        with case_storage(named, "opening the case"):
+            cls._identify(engine, before, after)
+            if db_url is not None and location.recorded(path) is None:
+                location.record(path, db_url)
+            case = cls(path, engine)
+        case.recover_interrupted()
+        return case
+
+    @staticmethod
+    def _identify(engine: Engine, before: str | None, after: str) -> None:
+        """Give a new case its id, and log its creation or upgrade."""
         with engine.begin() as connection:
             meta = {
                 key: value
@@ -107,7 +142,6 @@ class Case:
                 audit.append(connection, operator_name(), "case.create", {"tool_version": __version__})
             elif before != after:
                 audit.append(connection, operator_name(), "case.upgrade", {"from": before, "to": after})
-        return cls(path, engine)
 
     @property
     def log_path(self) -> Path:
@@ -115,8 +149,16 @@ class Case:
         return self.path / LOG_NAME
 
     def log(self, message: str) -> None:
-        """Append a line to the case's text log."""
-        with self.log_path.open("a", encoding="utf-8") as stream:
+        """Append a line to the case's text log.
+
+        Raises:
+            NoSpaceError: the disk holding the case folder is full.
+            CaseError: the log cannot be written.
+        """
+        with (
+            case_storage(f"the case folder {self.path}", f"writing {LOG_NAME}"),
+            self.log_path.open("a", encoding="utf-8") as stream,
+        ):
             stream.write(f"{utc_now()} {message}\n")
 
     def audit(self, action: str, detail: dict[str, Any]) -> None:
@@ -260,3 +302,75 @@ class Case:
                 .values(finished_at=utc_now(), status=status)
             )
             audit.append(connection, operator_name(), f"scan.{status}", {"scan": scan_id, **detail})
+
+    @contextmanager
+    def scanning(self) -> Iterator[None]:
+        """Hold the case's scan lock while the body runs; scans a dead process left ``running`` are marked
+        interrupted first.
+
+        Raises:
+            CaseBusyError: another process is scanning this case now.
+            NoSpaceError, CaseError: the lock file cannot be written in the case folder.
+        """
+        lock = ScanLock(self.path, self.engine)
+        with case_storage(f"the case folder {self.path}", "locking it for the scan"):
+            lock.acquire(operator_name())
+        try:
+            self._mark_interrupted()
+            yield
+        finally:
+            lock.release()
+
+    def recover_interrupted(self) -> list[int]:
+        """Mark as interrupted the scans left ``running`` by a process that is gone; returns their ids.
+
+        A scan that is running now holds the case's lock, so its own ``running`` is left alone; so is
+        everything when the case folder cannot be written (a read-only copy of a case).
+        """
+        if not self._running_scans():
+            return []
+        lock = ScanLock(self.path, self.engine)
+        try:
+            if not lock.try_acquire(operator_name()):
+                return []
+        except OSError:
+            return []
+        try:
+            return self._mark_interrupted()
+        finally:
+            lock.release()
+
+    def _running_scans(self) -> list[int]:
+        with case_storage(f"the case folder {self.path}", "reading its scans"), self.engine.connect() as c:
+            rows = c.execute(select(schema.scans.c.id).where(schema.scans.c.status == "running")).all()
+        return [int(row.id) for row in rows]
+
+    def _mark_interrupted(self) -> list[int]:
+        """Mark every ``running`` scan interrupted; only for a holder of the case's lock."""
+        running = self._running_scans()
+        if not running:
+            return []
+        with (
+            case_storage(f"the case folder {self.path}", "marking an interrupted scan"),
+            self.engine.begin() as connection,
+        ):
+            for scan_id in running:
+                recorded = connection.execute(
+                    select(func.count()).select_from(schema.items).where(schema.items.c.scan_id == scan_id)
+                ).scalar_one()
+                connection.execute(
+                    update(schema.scans)
+                    .where(schema.scans.c.id == scan_id, schema.scans.c.status == "running")
+                    .values(status="interrupted")
+                )
+                audit.append(
+                    connection,
+                    operator_name(),
+                    "scan.interrupted",
+                    {
+                        "scan": scan_id,
+                        "hashed": int(recorded),
+                        "reason": "its process had stopped (found when the case was next opened)",
+                    },
+                )
+        return running

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, Engine, select
 
 from warden.case import schema
-from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
+from warden.case.records import NOT_EXAMINED, ItemError, ItemRecord, MatchKind, MatchRecord, Media
 from warden.grading.categories import Category
 from warden.grading.grades import current_grades
 
@@ -85,10 +85,13 @@ def write_items(
                     for match in record.matches
                 ],
             )
-        if record.errors:
+        problems = list(record.errors)
+        if record.not_examined:
+            problems.append(ItemError(NOT_EXAMINED, record.not_examined))
+        if problems:
             connection.execute(
                 schema.item_errors.insert(),
-                [{"item_id": item_id, "stage": e.stage, "message": e.message} for e in record.errors],
+                [{"item_id": item_id, "stage": e.stage, "message": e.message} for e in problems],
             )
         written += 1
     return written
@@ -121,6 +124,8 @@ def load_items(engine: Engine) -> list[ItemRecord]:
         records = []
         for row in connection.execute(select(schema.items)).mappings():
             item_id = row["id"]
+            provenance = json.loads(row["provenance"]) if row["provenance"] else []
+            found_errors, not_examined = _facts_apart(errors.get(item_id, []), provenance)
             records.append(
                 ItemRecord(
                     evidence=labels[row["evidence_id"]],
@@ -133,7 +138,7 @@ def load_items(engine: Engine) -> list[ItemRecord]:
                     atime=row["atime"],
                     crtime=row["crtime"],
                     state=row["state"],
-                    provenance=json.loads(row["provenance"]) if row["provenance"] else [],
+                    provenance=provenance,
                     parent=row["parent"],
                     md5=row["md5"],
                     sha1=row["sha1"],
@@ -144,7 +149,8 @@ def load_items(engine: Engine) -> list[ItemRecord]:
                     pdq_quality=row["pdq_quality"],
                     vpdq=row["vpdq"],
                     matches=sorted(matches.get(item_id, []), key=MatchRecord.rank),
-                    errors=errors.get(item_id, []),
+                    errors=found_errors,
+                    not_examined=not_examined,
                     notes=json.loads(row["notes"]) if row["notes"] else [],
                     grade=grades.get(item_id),
                     item_id=item_id,
@@ -152,3 +158,30 @@ def load_items(engine: Engine) -> list[ItemRecord]:
             )
     records.sort(key=lambda r: (r.evidence, r.path))
     return records
+
+
+def _facts_apart(
+    problems: list[ItemError], provenance: list[dict[str, object]]
+) -> tuple[list[ItemError], str | None]:
+    """An item's recorded problems split into its errors and why it was not examined.
+
+    Before case format 4 a container that could not be opened was recorded as an ``evidence`` error of its
+    ``(unreadable)`` item (the one whose last step is of kind ``error``), and a file of zero bytes as a
+    ``read`` error; both are read as the facts they are (the second is counted by its size).
+    """
+    unopened = bool(provenance) and provenance[-1].get("kind") == "error"
+
+    def is_fact(problem: ItemError) -> bool:
+        return problem.stage == NOT_EXAMINED or (unopened and problem.stage == "evidence")
+
+    reasons = [problem.message for problem in problems if is_fact(problem)]
+    errors = [
+        problem
+        for problem in problems
+        if not is_fact(problem) and (problem.stage, problem.message) != _EMPTY_BEFORE_FORMAT_4
+    ]
+    return errors, "; ".join(reasons) or None
+
+
+_EMPTY_BEFORE_FORMAT_4 = ("read", "the file is empty (0 bytes)")
+"""How a case of format 3 or older recorded a file of zero bytes: as an error."""

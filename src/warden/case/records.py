@@ -10,7 +10,11 @@ from warden.grading.categories import Category, most_serious
 from warden.hashing.item import ItemError
 from warden.hashing.kinds import Media
 
-__all__ = ["ItemError", "ItemRecord", "MatchKind", "MatchRecord", "Media"]
+__all__ = ["NOT_EXAMINED", "ItemError", "ItemRecord", "MatchKind", "MatchRecord", "Media"]
+
+NOT_EXAMINED = "not-examined"
+"""The stage under which ``case.db`` keeps why an item was not examined, beside the items' errors (so every
+reader of recorded problems still sees it); read back into :attr:`ItemRecord.not_examined`, never an error."""
 
 
 class MatchKind(StrEnum):
@@ -108,6 +112,10 @@ class ItemRecord:
     step with the facts of each level (partition offsets, inodes, archive members, carved offsets);
     ``state`` says whether the item was live, deleted, carved or a thumbnail; ``parent`` is the path of the
     container item it came out of.
+
+    ``not_examined`` is a fact, not an error: why Warden, having recognised the item, did not look inside it
+    (a container it cannot open, an encrypted member). Such an item is listed under "not examined" in the
+    reports and not counted among the errors. An item of zero bytes is likewise a fact: ``size`` 0.
     """
 
     evidence: str
@@ -133,6 +141,7 @@ class ItemRecord:
     matches: list[MatchRecord] = field(default_factory=list)
     errors: list[ItemError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_examined: str | None = None
     grade: GradeRecord | None = None
     item_id: int | None = None
 

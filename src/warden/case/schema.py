@@ -131,7 +131,22 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("scheme", String(16), nullable=False, server_default="sha256"),
+    Column("seal", Text),
 )
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entry_id", Integer),
+    Column("hash", String(64)),
+    Column("keyed_from", Integer),
+    Column("key_id", String(16)),
+    Column("cover", Text),
+    Column("mac", String(64)),
+)
+"""The audit chain's keyed head: one row (id 1), locked by every append, naming the last entry."""
 
 users = Table(
     "users",
@@ -143,6 +158,8 @@ users = Table(
     Column("must_change_password", Integer, nullable=False, server_default="0"),
     Column("disabled", Integer, nullable=False, server_default="0"),
     Column("created_at", String(40), nullable=False),
+    # Format 4: the account (of this case) that created this one; null when made from the command line.
+    Column("created_by", Integer, ForeignKey("users.id")),
 )
 
 sessions = Table(
@@ -166,6 +183,8 @@ grades = Table(
     Column("action", String(16), nullable=False),
     Column("batch", String(64), nullable=False),
     Column("note", Text),
+    # Format 4: whose judgement the category is (``user_id`` is who acted: an undo restores another's grade).
+    Column("judge_id", Integer, ForeignKey("users.id")),
 )
 Index("ix_grades_item", grades.c.item_id)
 
@@ -188,3 +207,13 @@ cluster_splits = Table(
     Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
     Column("at", String(40), nullable=False),
 )
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("since", Float, nullable=False),
+)
+"""Format 4: failed password checks per account name and per client address, counted in the database so that
+parallel guesses are counted one by one (``warden.web.throttle``)."""

@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from warden.registry import Registry
+
+if TYPE_CHECKING:
+    from warden.evidence.budget import Budget
 
 JsonScalar = str | int | float | bool | None
 
@@ -77,6 +80,12 @@ class Item:
         fs_path: a real file on the examiner's machine holding exactly the item's bytes (items of a folder),
             read directly; None for items inside containers.
         opener: how to read the item's bytes when ``fs_path`` is None.
+        identity: ``(st_dev, st_ino)`` of ``fs_path`` when it was listed: opening it checks it is still
+            that file (not a link or another file put in its place since).
+        not_examined: ``problem`` is a fact, not an error: Warden recognised the item but did not look
+            inside it (a container it cannot open, an encrypted member); reports list it under "not examined".
+        budget: the work budget of the outermost archive the item is inside (an archive member), which
+            every archive nested in it charges too; None elsewhere.
     """
 
     steps: tuple[Step, ...]
@@ -89,6 +98,9 @@ class Item:
     problem: str | None = None
     fs_path: str | None = None
     opener: Opener | None = None
+    identity: tuple[int, int] | None = None
+    not_examined: bool = False
+    budget: Budget | None = field(default=None, compare=False, repr=False)
 
     @property
     def path(self) -> str:
@@ -109,7 +121,7 @@ class Item:
         if self.fs_path is not None:
             from warden.hashing.digests import open_evidence
 
-            return open_evidence(self.fs_path)
+            return open_evidence(self.fs_path, self.identity)
         if self.opener is None:
             raise OSError(self.problem or "the item has no content to read")
         return self.opener()
@@ -124,7 +136,12 @@ class Limits:
         members: most items one container may yield; the rest are summed up in one error item.
         member_bytes: largest item a container may give out; a larger one is an error item, not read.
         ratio: largest uncompressed/compressed ratio of an archive member before it counts as a bomb.
-        total_bytes: most bytes one container may give out in all its members.
+        total_bytes: most bytes one archive may give out in all its members, counting those of every
+            archive nested inside it (decompressed, or read from a spool).
+        total_items: most items one archive may give out, counting those of every archive nested inside it.
+        seconds: most seconds one archive, with every archive nested inside it, may spend decompressing.
+        exhibit: the exhibit (evidence label) these limits apply to, named in a refusal's advice on how to
+            raise a limit for it alone (``warden scan --raise-limit``).
     """
 
     depth: int = 8
@@ -132,6 +149,9 @@ class Limits:
     member_bytes: int = 4 << 30
     ratio: int = 1_000
     total_bytes: int = 64 << 30
+    total_items: int = 1_000_000
+    seconds: int = 3_600
+    exhibit: str | None = None
 
 
 class Container(Protocol):

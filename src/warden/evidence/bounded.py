@@ -1,15 +1,18 @@
 """Reading archive members safely: streams that stop at a byte limit, spools that make slow streams seekable.
 
 Declared sizes in an archive are the archive's word, and a hostile archive lies. Every member stream an
-archive container gives out is a :class:`BoundedReader`: it counts what the decoder really produces and
-raises :class:`OSError` the moment that passes the limit, so a decompression bomb costs at most the limit
-in time and nothing in memory. Decoder failures (a bad CRC, a truncated stream, a corrupt block) come out
-as :class:`OSError` too, which the walk records as a per-item read error.
+archive container gives out is a :class:`BoundedReader`: it asks its decoder for at most a buffer's worth at
+a time, counts what the decoder really produces, charges it to the outermost archive's
+:class:`~warden.evidence.budget.Budget`, and raises :class:`OSError` the moment that passes the limit, so a
+decompression bomb costs at most the limit in time and a buffer in memory. Decoder failures (a bad CRC, a
+truncated stream, a corrupt block) come out as :class:`OSError` too, which the walk records as a per-item
+read error.
 
 Containers need cheap seeks (a zip's directory is at its end). A stream that seeks slowly, such as a
 member of a compressed archive (seeking back means decompressing again from the start), is copied into a
-:class:`Spool` as it is read: memory up to a few MiB, then an anonymous temporary file that is deleted
-when closed and never named after anything in the evidence.
+:class:`Spool` as it is read: memory up to a few MiB, then an anonymous file that is deleted when closed and
+never named after anything in the evidence. Evidence bytes are written only to the scan's spool folder
+(:func:`spool_folder`), never to the system's temporary folder unless no spool folder is set.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO, BinaryIO, ParamSpec, Protocol, TypeVar
 
+from warden.evidence.budget import Meter
 from warden.evidence.positional import PositionalReader
 
 _P = ParamSpec("_P")
@@ -30,6 +34,31 @@ SPOOL_MEMORY = 16 << 20
 """Bytes a spool keeps in memory before it moves to an anonymous temporary file."""
 
 _CHUNK = 1 << 20
+
+_FOLDER: list[str] = []
+
+
+@contextmanager
+def spool_folder(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Write every temporary copy of evidence bytes (spools, 7z and RAR members) under ``folder`` while the
+    block runs: the scan's private spool, so that nothing of the evidence lands in the system's temporary
+    folder. Without one, temporary copies go to the system's temporary folder."""
+    _FOLDER.append(os.fspath(folder))
+    try:
+        yield
+    finally:
+        _FOLDER.pop()
+
+
+def current_spool_folder() -> str | None:
+    """The folder temporary copies of evidence bytes go to now (None: the system's temporary folder)."""
+    return _FOLDER[-1] if _FOLDER else None
+
+
+def spooled_file(memory: int = SPOOL_MEMORY) -> IO[bytes]:
+    """An anonymous file for evidence bytes: ``memory`` bytes in memory, then a file in the spool folder
+    (:func:`spool_folder`), deleted when closed."""
+    return tempfile.SpooledTemporaryFile(max_size=memory, dir=current_spool_folder())
 
 
 class Decoded(Protocol):
@@ -56,14 +85,28 @@ class BoundedReader(io.RawIOBase):
         label: what the stream is, for the error message (``"member 'a.jpg'"``).
         cheap_seek: whether seeking ``inner`` is cheap (an uncompressed slice of a file), so containers
             nested in it need no spool.
+        over: the error to raise past ``limit`` (one that names the limit and how to raise it); a plain
+            :class:`OSError` when None.
+        meter: charges the outermost archive's budget for the bytes and the time, when there is one.
     """
 
-    def __init__(self, inner: Decoded, limit: int, label: str, *, cheap_seek: bool = False) -> None:
+    def __init__(
+        self,
+        inner: Decoded,
+        limit: int,
+        label: str,
+        *,
+        cheap_seek: bool = False,
+        over: OSError | None = None,
+        meter: Meter | None = None,
+    ) -> None:
         super().__init__()
         self._inner = inner
         self._limit = limit
         self._label = label
         self._position = 0
+        self._over_error = over
+        self._meter = meter
         self.cheap_seek = cheap_seek
         read1 = getattr(inner, "read1", None)
         self._read: Callable[[int], bytes] = read1 if callable(read1) else inner.read
@@ -82,12 +125,19 @@ class BoundedReader(io.RawIOBase):
             raise self._over()
         # read1 where the decoder has it: one decompression step, so the bytes before a truncation
         # are given out before the error (a buffered read of a whole chunk would drop them).
-        data = self._call(self._read, wanted)
+        meter = self._meter
+        started = meter.budget.start() if meter is not None else None
+        try:
+            data = self._call(self._read, wanted)
+        finally:
+            seconds = meter.budget.stop(started) if meter is not None else 0.0
         count = len(data)
         view[:count] = data
         self._position += count
         if self._position > self._limit:
             raise self._over()
+        if meter is not None:
+            meter.read_to(self._position, seconds)
         return count
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
@@ -105,6 +155,8 @@ class BoundedReader(io.RawIOBase):
                 super().close()
 
     def _over(self) -> OSError:
+        if self._over_error is not None:
+            return self._over_error
         return OSError(
             f"{self._label} goes past {self._limit} bytes: over the limit, possible decompression bomb"
         )
@@ -122,7 +174,13 @@ class BoundedReader(io.RawIOBase):
 
 
 def open_bounded(
-    decode: Callable[[], Decoded], limit: int, label: str, *, cheap_seek: bool = False
+    decode: Callable[[], Decoded],
+    limit: int,
+    label: str,
+    *,
+    cheap_seek: bool = False,
+    over: OSError | None = None,
+    meter: Meter | None = None,
 ) -> BinaryIO:
     """Open a decoder with ``decode`` and give its output through a :class:`BoundedReader`, buffered.
 
@@ -135,7 +193,9 @@ def open_bounded(
         raise
     except Exception as exc:
         raise OSError(f"{label} cannot be opened: {type(exc).__name__}: {exc}") from exc
-    return io.BufferedReader(BoundedReader(inner, limit, label, cheap_seek=cheap_seek))
+    return io.BufferedReader(
+        BoundedReader(inner, limit, label, cheap_seek=cheap_seek, over=over, meter=meter)
+    )
 
 
 def seeks_cheaply(stream: IO[bytes]) -> bool:
@@ -154,7 +214,7 @@ def seeks_cheaply(stream: IO[bytes]) -> bool:
 
 
 class Spool:
-    """A stream copied into memory or an anonymous temporary file as it is read, readable many times over.
+    """A stream copied into memory or an anonymous file in the spool folder as it is read, and read again.
 
     Copying is lazy: only as much of the source is read as the views have asked for, so opening a big
     member to look at its first bytes does not decompress all of it.
@@ -162,12 +222,13 @@ class Spool:
     Args:
         source: the stream to copy, read forward only.
         owns_source: close ``source`` when the spool is closed.
+        memory: how much of it to keep in memory before moving to a file.
     """
 
-    def __init__(self, source: Decoded, *, owns_source: bool = True) -> None:
+    def __init__(self, source: Decoded, *, owns_source: bool = True, memory: int = SPOOL_MEMORY) -> None:
         self._source = source
         self._owns_source = owns_source
-        self._copy: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+        self._copy: IO[bytes] = spooled_file(memory)
         self._filled = 0
         self._complete = False
 

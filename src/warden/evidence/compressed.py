@@ -9,6 +9,10 @@ container's name without its compression suffix (``photo.jpg.gz`` gives ``photo.
 Decompressed sizes are unknown until everything is decompressed, so the whole decompressed stream is
 bounded by the limits as it is read: ``ratio`` times the compressed size (at least
 :data:`~warden.evidence.members.RATIO_FLOOR`), ``member_bytes`` for a single item, ``total_bytes`` for a tar.
+A compressed disk image or file system (recognised in its first decompressed bytes by a registered disk-image
+format) is not held to the ratio: the zeros of empty media legitimately compress more than a thousand times,
+so it is bounded by bytes and time alone. The single item is copied into a spool as it is decompressed, so
+that the hashers, and a disk-image reader that seeks back and forth, decompress it once.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import tarfile
 from collections.abc import Callable, Generator, Iterator
 from typing import BinaryIO
 
-from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
-from warden.evidence.bounded import BoundedReader, Decoded, Window, cheaply_seekable
+from warden.evidence.base import CONTAINERS, HEAD_BYTES, ContainerError, Item, JsonScalar, Limits
+from warden.evidence.bounded import BoundedReader, Decoded, Spool, Window, cheaply_seekable
+from warden.evidence.limits import exceeded
 from warden.evidence.members import RATIO_FLOOR, Members, epoch_time
+from warden.evidence.names import name_text
 from warden.evidence.tar import looks_like_tar, tar_members
 
 _GZIP = b"\x1f\x8b\x08"
@@ -48,6 +54,8 @@ _SUFFIXES = {
 }
 
 _METHODS = {"gzip": "deflate", "bzip2": "bzip2", "xz": "lzma2"}
+
+_SPOOL_MEMORY = 1 << 20
 
 _DECOMPRESSORS: dict[str, Callable[[BinaryIO], Decoded]] = {
     "gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
@@ -92,21 +100,27 @@ class CompressedContainer:
                 raise ContainerError("not gzip, bzip2 or xz data")
             label = f"{kind} data"
 
-            def decompress(limit: int) -> BoundedReader:
-                return BoundedReader(_DECOMPRESSORS[kind](Window.over(seekable)), limit, label)
+            cap, field = min(
+                (limits.total_bytes, "total_bytes"), (max(RATIO_FLOOR, limits.ratio * compressed), "ratio")
+            )
+            over = exceeded(
+                limits, field, f"{label} goes past {cap} bytes: over the limit, possible decompression bomb"
+            )
 
-            cap = min(limits.total_bytes, max(RATIO_FLOOR, limits.ratio * compressed))
+            def decompress() -> BoundedReader:
+                return BoundedReader(_DECOMPRESSORS[kind](Window.over(seekable)), cap, label, over=over)
+
             try:
-                # Unbuffered, so that only the first block is decompressed: a truncated stream still
+                # Unbuffered, so that only the first blocks are decompressed: a truncated stream still
                 # gives the members before the damage.
-                with decompress(cap) as peek:
-                    start = peek.read(512) or b""
+                with decompress() as peek:
+                    start = _read_head(peek)
             except OSError as exc:
                 raise ContainerError(f"{label} cannot be decompressed: {exc}") from exc
             if looks_like_tar(start):
-                yield from _tar(io.BufferedReader(decompress(cap)), container, limits, kind)
+                yield from _tar(io.BufferedReader(decompress()), container, limits, kind)
             else:
-                yield _single(seekable, head, kind, compressed, container, limits)
+                yield from _single(seekable, head, kind, compressed, container, limits, _is_disk(start))
 
 
 def _tar(decompressed: BinaryIO, container: Item, limits: Limits, kind: str) -> Iterator[Item]:
@@ -119,10 +133,51 @@ def _tar(decompressed: BinaryIO, container: Item, limits: Limits, kind: str) -> 
             yield from tar_members(archive, Members(container, "tar", limits), compression=kind)
 
 
+def _read_head(stream: BoundedReader) -> bytes:
+    """The first :data:`HEAD_BYTES` decompressed (fewer if the stream is shorter or damaged sooner).
+
+    Raises:
+        OSError: not even the first block decompresses.
+    """
+    head = b""
+    while len(head) < HEAD_BYTES:
+        try:
+            block = stream.read(HEAD_BYTES - len(head))
+        except OSError:
+            # Damage after the first block is met again, and recorded, when the members are read.
+            if not head:
+                raise
+            break
+        if not block:
+            break
+        head += block
+    return head
+
+
+def _is_disk(head: bytes) -> bool:
+    """Whether decompressed bytes start a disk image or file system, by a registered disk-image format
+    (the formats that describe themselves as a whole, see ``VerifiableContainer``)."""
+    for container in CONTAINERS:
+        try:
+            if hasattr(container, "describe") and container.sniff(head, None):
+                return True
+        except Exception:  # noqa: S112 - a sniffer failing on hostile bytes just does not claim them
+            continue
+    return False
+
+
 def _single(
-    seekable: BinaryIO, head: bytes, kind: str, compressed: int, container: Item, limits: Limits
-) -> Item:
+    seekable: BinaryIO,
+    head: bytes,
+    kind: str,
+    compressed: int,
+    container: Item,
+    limits: Limits,
+    disk: bool,
+) -> Iterator[Item]:
     detail: dict[str, JsonScalar] = {"compressed_size": compressed, "method": _METHODS[kind]}
+    if disk:
+        detail["disk_image"] = True
     mtime: str | None = None
     name: str | None = None
     if kind == "gzip":
@@ -134,18 +189,33 @@ def _single(
         name = _name_without_suffix(container.steps[-1].name if container.steps else "")
         detail["name_from"] = "container name" if name is not None else "none"
     members = Members(container, kind, limits)
+    # A disk image is not held to the ratio (see the module's docstring).
+    ratio_of = None if disk else compressed
+    label = f"{kind} member {name or 'decompressed'!r}"
+    limit, over = members.read_limit(ratio_of, label)
+    shared: list[Spool] = []
 
     def decode() -> Decoded:
-        return _DECOMPRESSORS[kind](Window.over(seekable))
+        # One spool for every opening: the decompressed bytes are made once, bounded once.
+        if not shared:
+            source = BoundedReader(_DECOMPRESSORS[kind](Window.over(seekable)), limit, label, over=over)
+            # Whatever it decompresses to (often a disk image) goes to a file early: memory stays small.
+            shared.append(Spool(source, memory=_SPOOL_MEMORY))
+        return shared[0].view()
 
-    return members.item(
-        name or "decompressed",
-        detail,
-        size=None,
-        compressed=compressed,
-        decode=decode,
-        times={"mtime": mtime},
-    )
+    try:
+        yield members.item(
+            name or "decompressed",
+            detail,
+            size=None,
+            compressed=ratio_of,
+            decode=decode,
+            cheap_seek=True,
+            times={"mtime": mtime},
+        )
+    finally:
+        for spool in shared:
+            spool.close()
 
 
 def _gzip_header(head: bytes) -> tuple[str | None, int]:
@@ -167,7 +237,7 @@ def _gzip_header(head: bytes) -> tuple[str | None, int]:
 
 
 def _name_without_suffix(container_name: str) -> str | None:
-    base = container_name.rsplit("/", 1)[-1]
+    base = name_text(container_name.rsplit("/", 1)[-1])  # its bytes: the member's name is escaped again
     stem, dot, suffix = base.rpartition(".")
     replacement = _SUFFIXES.get(f"{dot}{suffix}".lower()) if dot else None
     if replacement is None or not stem:

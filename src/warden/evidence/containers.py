@@ -33,12 +33,17 @@ UNAVAILABLE: dict[str, str] = {}
 
 
 def limits_from_settings() -> Limits:
-    """The bounds on containers the settings ask for (nesting, members, member size, ratio)."""
+    """The bounds on containers the settings ask for (nesting, members, member size, ratio, and what one
+    archive with everything inside it may give out); ``warden.evidence.limits.raised`` raises some for one
+    exhibit."""
     return Limits(
         depth=settings.get_int(settings.MAX_NESTING),
         members=settings.get_int(settings.MAX_MEMBERS),
         member_bytes=settings.get_int(settings.MAX_MEMBER_BYTES),
         ratio=settings.get_int(settings.MAX_RATIO),
+        total_bytes=settings.get_int(settings.MAX_CONTAINER_BYTES),
+        total_items=settings.get_int(settings.MAX_CONTAINER_ITEMS),
+        seconds=settings.get_int(settings.MAX_CONTAINER_SECONDS),
     )
 
 

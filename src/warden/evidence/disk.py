@@ -39,6 +39,7 @@ from warden.evidence.file_system import (
 SECTOR = 512
 
 _SCHEMES = {1: "mbr", 2: "bsd", 4: "sun", 8: "apm", 16: "gpt"}
+_TABLE = Step("partition", "table", {"scheme": "mbr"})
 # MBR types that are no partition to read: empty, extended containers, the GPT protective entry.
 _NOT_VOLUMES = frozenset({0x00, 0x05, 0x0F, 0x85, 0xEE})
 
@@ -46,25 +47,36 @@ _NOT_VOLUMES = frozenset({0x00, 0x05, 0x0F, 0x85, 0xEE})
 def mbr_partitions(sector: bytes) -> list[tuple[int, int, int, int]] | None:
     """The primary entries of a plausible MBR as ``(slot, type, first sector, sector count)``, or None.
 
-    Plausible: the 0x55AA signature, every boot flag 0x00 or 0x80, at least one entry in use, and every
-    entry in use starting after sector 0 with a non-zero length. Random bytes almost never pass this.
+    Plausible: the 0x55AA signature, at least one entry in use (a non-zero length, as The Sleuth Kit counts
+    them), and a boot flag of 0x00 or 0x80 on every entry in use. Oddities The Sleuth Kit lets pass pass
+    here too: a stray flag in an empty slot, an entry starting at sector 0, type 0 with a length. Random
+    bytes almost never pass (four boot flags must hold one of two values or lie in empty slots).
     """
     if len(sector) < SECTOR or sector[510:512] != b"\x55\xaa":
         return None
     entries = []
     for slot in range(4):
         entry = sector[446 + 16 * slot : 462 + 16 * slot]
-        if entry[0] not in (0x00, 0x80):
-            return None
         kind = entry[4]
         start = int.from_bytes(entry[8:12], "little")
         count = int.from_bytes(entry[12:16], "little")
-        if kind == 0:
-            continue
-        if start == 0 or count == 0:
+        if count == 0:
+            continue  # an empty slot, whatever else it holds
+        if entry[0] not in (0x00, 0x80):
             return None
         entries.append((slot, kind, start, count))
     return entries or None
+
+
+def tsk_lists_partitions(head: bytes, size: int) -> bool:
+    """Whether The Sleuth Kit finds a volume system with a partition in an image that starts with ``head``
+    and is ``size`` bytes long (bytes past ``head`` read as zeros): the last word on an odd table."""
+    image = _TskImage(lambda offset, length: head[offset : offset + length].ljust(length, b"\x00"), size)
+    try:
+        system = pytsk3.Volume_Info(image)
+        return any(int(part.flags) & int(pytsk3.TSK_VS_PART_FLAG_ALLOC) for part in system)
+    except TSK_ERRORS:
+        return False
 
 
 class _TskImage(pytsk3.Img_Info):  # type: ignore[misc]  # pytsk3 has no type information
@@ -119,7 +131,14 @@ class _DiskWalk:
             yield from self._carved(self.container.steps, [(a, b, "unpartitioned") for a, b in ranges])
 
     def _problem(self, steps: tuple[Step, ...], problem: str) -> Item:
-        return Item(steps, state=self.container.state, problem=problem)
+        # A table, volume or file system recognised but not (fully) examined: a fact the report lists under
+        # "not examined" with the reason, not an error.
+        return Item(steps, state=self.container.state, problem=problem, not_examined=True)
+
+    def _table_error(self, message: str) -> Item:
+        """A partition table refused is an error of the image (issue 8): never silently a plain file, nor
+        only a fact; what could still be read of it follows."""
+        return Item((*self.container.steps, _TABLE), state=self.container.state, problem=message)
 
     def _layout(self) -> tuple[list[_Volume], Item | None]:
         """The volumes to read, and a problem item when the partition table could not be read."""
@@ -132,14 +151,13 @@ class _DiskWalk:
         fs_error = self._open_fs(0)[1]
         if fs_error is None:
             return [_Volume(0, self.size, None)], None
-        table = Step("partition", "table", {"scheme": "mbr"})
         entries = mbr_partitions(self.read(0, SECTOR))
         if entries is None:
             message = (
                 f"neither a partition table nor a file system The Sleuth Kit reads (partition table: "
                 f"{table_error}; file system: {fs_error})"
             )
-            return [], self._problem((*self.container.steps, table), message)
+            return [], self._table_error(message)
         message = f"partition table unreadable by The Sleuth Kit ({table_error}): primary MBR entries used"
         volumes = [
             _Volume(
@@ -150,7 +168,7 @@ class _DiskWalk:
             for slot, kind, start, count in entries
             if kind not in _NOT_VOLUMES
         ]
-        return sorted(volumes, key=lambda v: v.start), self._problem((*self.container.steps, table), message)
+        return sorted(volumes, key=lambda v: v.start), self._table_error(message)
 
     def _partitions(self, system: Any) -> list[_Volume]:
         scheme = _SCHEMES.get(int(system.info.vstype), str(int(system.info.vstype)))
@@ -224,7 +242,10 @@ class _DiskWalk:
             size=entry.size,
             problem=problem,
             opener=None if problem else partial(open_content, self.image, fs, entry),
-            **entry.times,
+            mtime=entry.times.get("mtime"),
+            ctime=entry.times.get("ctime"),
+            atime=entry.times.get("atime"),
+            crtime=entry.times.get("crtime"),
         )
 
     def _carved(self, steps: tuple[Step, ...], ranges: list[tuple[int, int, str]]) -> Iterator[Item]:

@@ -33,6 +33,11 @@ def _segment_number(head: bytes) -> int:
     return int.from_bytes(head[9:11], "little")
 
 
+def _listed(container: Item, name: str) -> tuple[int, int] | None:
+    """The identity the container's own file had when listed, for the segment that is that file."""
+    return container.identity if name == container.fs_path else None
+
+
 def _reason(error: BaseException) -> str:
     """The telling part of libewf's chain of messages ("missing segment file for offset: ...")."""
     reasons = [part.split(": ", 1)[-1].strip(" .") for part in str(error).split(". ") if part.strip(" .")]
@@ -53,7 +58,10 @@ class _Media:
             except Exception:  # libewf gives MemoryError, OSError... for a name it cannot glob
                 self.names = [container.fs_path]  # a renamed E01: read it alone
             try:
-                files = [stack.enter_context(open_evidence(name)) for name in self.names]
+                # Never through a link (open_evidence); the first segment must be the file that was listed.
+                files = [
+                    stack.enter_context(open_evidence(name, _listed(container, name))) for name in self.names
+                ]
             except OSError as error:
                 raise ContainerError(f"E01 segment cannot be opened: {error}") from None
         else:
@@ -176,7 +184,9 @@ class EwfContainer:
         }
         segments: list[tuple[str, Callable[[], BinaryIO]]]
         if container.fs_path is not None:
-            segments = [(name, partial(open_evidence, name)) for name in media.names]
+            segments = [
+                (name, partial(open_evidence, name, _listed(container, name))) for name in media.names
+            ]
         else:
             segments = [(media.names[0], container.open)]
         facts["sha256"], each = _segment_hashes(segments)

@@ -16,6 +16,7 @@ import pytsk3
 
 from warden.clock import from_timestamp
 from warden.evidence.folder import printable
+from warden.evidence.names import escape, repeated
 from warden.evidence.positional import PositionalReader
 
 # pytsk3 turns a failed read in the image callback into RuntimeError; its own failures are OSError.
@@ -142,6 +143,9 @@ class FileSystemWalk:
         self._seen: set[int] = set()
         self._listed: dict[int, str] = {}
         self._named: set[int] = set()
+        self._paths: set[str] = set()
+        # NTFS names cannot hold ":" (it separates a file from its data stream); a hostile one may.
+        self._reserved = "/:" if self.label == "ntfs" else "/"
 
     def collect(self, limit: int) -> int:
         """Find the first ``limit`` entries (in walk order) and every allocated run; how many more exist."""
@@ -167,7 +171,8 @@ class FileSystemWalk:
                 problem = f"folder unreadable: {tsk_message(error)}"
                 self._add(FileEntry(folder.path or "(root)", folder.inode, folder.deleted, problem=problem))
                 continue
-            found = [pending for file in files if (pending := self._visit(file, folder))]
+            names: dict[str, int] = {}
+            found = [pending for file in files if (pending := self._visit(file, folder, names))]
             stack.extend(reversed([pending for pending in found if not pending.orphans]))
             orphans.extend(pending for pending in found if pending.orphans)
         self._allocated = _merge(self._allocated)
@@ -187,10 +192,18 @@ class FileSystemWalk:
         return complement(self._used, start, end)
 
     def _add(self, entry: FileEntry) -> None:
-        if len(self.entries) < self._limit:
-            self.entries.append(entry)
-        else:
+        if len(self.entries) >= self._limit:
             self._more += 1
+            return
+        # Names repeated in one folder are told apart as they are listed; this is the last guard (a problem
+        # entry under a folder's own path...): each entry gets a path of its own, whatever the file system.
+        if entry.path in self._paths:
+            copy = 2
+            while repeated(entry.path, copy) in self._paths:
+                copy += 1
+            entry.path = repeated(entry.path, copy)
+        self._paths.add(entry.path)
+        self.entries.append(entry)
 
     def _runs(self, file: Any) -> list[tuple[int, int]]:
         runs = []
@@ -253,12 +266,16 @@ class FileSystemWalk:
             return "deleted, and the file system no longer records where its content was: not recoverable"
         return None
 
-    def _visit(self, file: Any, folder: _Folder) -> _Folder | None:
+    def _visit(self, file: Any, folder: _Folder, names: dict[str, int]) -> _Folder | None:
+        """One entry of a folder's listing; ``names`` counts the names seen so far in that listing."""
         name = file.info.name
         raw = bytes(name.name)
         if raw in (b".", b".."):
             return None
-        text = printable(raw.decode("utf-8", "surrogateescape")).replace("/", "\\x2f")
+        text = escape(raw, reserved=self._reserved)
+        copy = names[text] = names.get(text, 0) + 1
+        if copy > 1:
+            text = repeated(text, copy)
         path = f"{folder.path}/{text}" if folder.path else text
         meta = file.info.meta
         if meta is None:
@@ -354,7 +371,7 @@ class FileSystemWalk:
             if not name:
                 resident = resident or bool(flags & _RESIDENT)
                 continue
-            stream = printable(bytes(name).decode("utf-8", "surrogateescape"))
+            stream = escape(bytes(name), reserved=self._reserved)
             # NTFS's own streams ($Bad, $SDS, $J...) are metadata; $BadClus:$Bad is as big as the volume.
             if self.label == "ntfs" and not stream.startswith("$"):
                 entry = FileEntry(

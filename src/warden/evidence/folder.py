@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 from warden import settings
 from warden.clock import from_timestamp
 from warden.evidence.base import Item, Step
+from warden.evidence.names import escape
 
 _SPECIAL = {
     stat.S_IFIFO: "a named pipe",
@@ -20,8 +22,16 @@ _SPECIAL = {
 
 
 def printable(name: str) -> str:
-    """A file name as text the case can store: bytes that are not UTF-8 are shown as ``\\xNN`` escapes."""
+    """Text for a message (a link's target...): bytes that are not UTF-8 are shown as ``\\xNN`` escapes.
+
+    Not for names in item paths, which :func:`warden.evidence.names.escape` makes unique and reversible.
+    """
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def path_name(name: str) -> str:
+    """A name from ``os.scandir`` (undecodable bytes as surrogates) as item-path text."""
+    return escape(os.fsencode(name))
 
 
 def _problem(path: str, problem: str) -> Item:
@@ -33,7 +43,11 @@ def _ref(path: str, fs_path: str, st: os.stat_result) -> Item:
     mtime, ctime, atime = (from_timestamp(t) for t in (st.st_mtime, st.st_ctime, st.st_atime))
     mode = stat.S_IFMT(st.st_mode)
     if mode == stat.S_IFREG:
-        return Item(steps, size=st.st_size, mtime=mtime, ctime=ctime, atime=atime, fs_path=fs_path)
+        # The file's identity as listed: reading it later checks no link or other file took its place.
+        identity = (st.st_dev, st.st_ino)
+        return Item(
+            steps, size=st.st_size, mtime=mtime, ctime=ctime, atime=atime, fs_path=fs_path, identity=identity
+        )
     if mode == stat.S_IFLNK:
         try:
             target = os.readlink(fs_path)
@@ -60,9 +74,9 @@ class FileSource:
         try:
             st = os.lstat(path)
         except OSError as exc:
-            yield _problem(printable(path.name), f"cannot be read: {exc.strerror}")
+            yield _problem(path_name(path.name), f"cannot be read: {exc.strerror}")
             return
-        yield _ref(printable(path.name), str(path), st)
+        yield _ref(path_name(path.name), str(path), st)
 
 
 class FolderSource:
@@ -77,30 +91,59 @@ class FolderSource:
     def items(self, path: Path) -> Iterator[Item]:
         """Every file below ``path``; unreadable or too-deep folders become items with a problem."""
         max_depth = settings.get_int(settings.MAX_DEPTH)
-        stack: list[tuple[str, str, int]] = [(str(path), "", 0)]
+        stack: list[tuple[str, str, int, tuple[int, int] | None]] = [(str(path), "", 0, None)]
         while stack:
-            fs_dir, rel_dir, depth = stack.pop()
+            fs_dir, rel_dir, depth, identity = stack.pop()
             try:
-                with os.scandir(fs_dir) as listing:
-                    entries = sorted(listing, key=lambda entry: entry.name)
+                entries = _listing(fs_dir, identity)
             except OSError as exc:
                 yield _problem(rel_dir or ".", f"folder cannot be listed: {exc.strerror}")
                 continue
-            subfolders: list[tuple[str, str, int]] = []
-            for entry in entries:
-                name = printable(entry.name)
-                rel = f"{rel_dir}/{name}" if rel_dir else name
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    yield _problem(rel, f"cannot be read: {exc.strerror}")
+            subfolders: list[tuple[str, str, int, tuple[int, int] | None]] = []
+            for name, st in entries:
+                rel = f"{rel_dir}/{path_name(name)}" if rel_dir else path_name(name)
+                fs_path = os.path.join(fs_dir, name)
+                if isinstance(st, OSError):
+                    yield _problem(rel, f"cannot be read: {st.strerror}")
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     if depth + 1 > max_depth:
                         yield _problem(rel, f"folder deeper than {max_depth} levels, not read")
                     else:
-                        subfolders.append((entry.path, rel, depth + 1))
+                        subfolders.append((fs_path, rel, depth + 1, (st.st_dev, st.st_ino)))
                     continue
-                yield _ref(rel, entry.path, st)
+                yield _ref(rel, fs_path, st)
             # Reversed onto the stack so folders are visited in sorted order.
             stack.extend(reversed(subfolders))
+
+
+def _listing(fs_dir: str, identity: tuple[int, int] | None) -> list[tuple[str, os.stat_result | OSError]]:
+    """A folder's entries, sorted by name, each with its own status (not a link's target's) or why not.
+
+    The folder is opened without following a link, and must be the one listed (``identity``): a folder
+    swapped for a link to somewhere else between listing its parent and listing it is refused.
+
+    Raises:
+        OSError: it cannot be listed, or is no longer the folder that was listed.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+    try:
+        descriptor = os.open(fs_dir, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "a symbolic link now, not followed", fs_dir) from None
+        raise
+    try:
+        status = os.fstat(descriptor)
+        if identity is not None and (status.st_dev, status.st_ino) != identity:
+            raise OSError(errno.ESTALE, "not the folder that was listed (replaced since)", fs_dir)
+        entries: list[tuple[str, os.stat_result | OSError]] = []
+        with os.scandir(descriptor) as listing:
+            for entry in sorted(listing, key=lambda entry: entry.name):
+                try:
+                    entries.append((entry.name, entry.stat(follow_symlinks=False)))
+                except OSError as error:
+                    entries.append((entry.name, error))
+        return entries
+    finally:
+        os.close(descriptor)

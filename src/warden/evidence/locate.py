@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from warden.evidence.base import CONTAINERS, SEPARATOR, Container, ContainerError, Item, Limits, Step
 from warden.evidence.folder import FileSource, FolderSource
+from warden.evidence.names import unescape
 from warden.evidence.sources import source_for
 from warden.evidence.walk import read_head, recognise
 
@@ -82,18 +83,25 @@ def _top_items(root: Path, item_path: str) -> Iterator[Item]:
     if direct is not None:
         yield direct
         return
-    # A name that was not UTF-8 is recorded with \xNN escapes and cannot be joined to the folder: list it.
+    # A path that cannot be joined to the folder (a repeat marker, say): list the folder.
     yield from source.items(root)
 
 
 def _direct(root: Path, relative: str) -> Item | None:
-    """The folder's file at ``relative``, if every level of it is a real folder or file (no link followed)."""
-    parts = relative.split("/")
-    if not relative or any(part in ("", ".", "..") for part in parts):
+    """The folder's file at ``relative``, if every level of it is a real folder or file (no link followed).
+
+    ``relative`` is path text: each name is turned back into its bytes (``\\xff`` is the byte 0xff, never
+    a file of that four-character name).
+    """
+    try:
+        parts = [] if "\\#" in relative else [unescape(part) for part in relative.split("/")]
+    except ValueError:
+        return None
+    if not parts or any(part in (b"", b".", b"..") or b"/" in part or b"\0" in part for part in parts):
         return None
     place = root
     for level, part in enumerate(parts, start=1):
-        place = place / part
+        place = place / os.fsdecode(part)
         try:
             st = os.lstat(place)
         except OSError:

@@ -9,7 +9,6 @@ to disk under a member's name.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import BinaryIO
@@ -17,7 +16,9 @@ from typing import BinaryIO
 from warden.clock import from_timestamp
 from warden.evidence.base import Item, JsonScalar, Limits, Opener, Step
 from warden.evidence.bounded import Decoded, open_bounded
-from warden.evidence.folder import printable
+from warden.evidence.budget import Budget, Meter
+from warden.evidence.limits import LimitExceeded, exceeded, refusal
+from warden.evidence.names import escape_text, has_hidden
 
 RATIO_FLOOR = 1 << 20
 """Members that expand to less than this are never called bombs, whatever their ratio: they cost nothing,
@@ -51,23 +52,10 @@ def safe_name(raw: str) -> tuple[str, bool]:
             unsafe = True
             parts.append("__")
             continue
-        shown, hidden = _escape_invisible(printable(part))
+        shown, hidden = escape_text(part, visible=True), has_hidden(part)
         unsafe = unsafe or hidden
         parts.append(shown)
     return "/".join(parts) or "_", unsafe
-
-
-def _escape_invisible(part: str) -> tuple[str, bool]:
-    out: list[str] = []
-    hidden = False
-    for char in part:
-        if unicodedata.category(char) in ("Cc", "Cf"):
-            hidden = True
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return "".join(out), hidden
 
 
 def iso_utc(moment: datetime) -> str:
@@ -100,7 +88,8 @@ class Members:
     """Turns one archive's entries into items, one at a time: safe unique names, limits, provenance.
 
     Args:
-        container: the archive's own item; members extend its steps and inherit its state.
+        container: the archive's own item; members extend its steps and inherit its state. When it is
+            itself inside an archive, that archive's budget is charged too (:mod:`warden.evidence.budget`).
         archive: the archive format for each step's detail (``zip``, ``tar``, ``7z``...).
         limits: the bounds to apply.
     """
@@ -109,6 +98,7 @@ class Members:
         self.container = container
         self.archive = archive
         self.limits = limits
+        self.budget = container.budget or Budget(limits, container.path)
         self.listed = 0
         self.declared_total = 0
         self._names: set[str] = set()
@@ -116,8 +106,9 @@ class Members:
 
     @property
     def full(self) -> bool:
-        """Whether the member limit is reached: the caller stops listing and yields :meth:`overflow`."""
-        return self.listed >= self.limits.members
+        """Whether the member limit, or the outermost archive's item limit, is reached: the caller stops
+        listing and yields :meth:`overflow`."""
+        return self.listed >= self.limits.members or self.budget.items_left <= 0
 
     def item(
         self,
@@ -130,6 +121,7 @@ class Members:
         cheap_seek: bool = False,
         problem: str | None = None,
         times: Mapping[str, str | None] | None = None,
+        metered: bool = True,
     ) -> Item:
         """One member as an item, with the limits applied to its declared sizes.
 
@@ -143,6 +135,8 @@ class Members:
             cheap_seek: whether seeking the decoded content is cheap (stored bytes of a seekable file).
             problem: why it cannot be read, decided by the format (encrypted, a link...).
             times: ``mtime``, ``atime``, ``ctime``, ``crtime`` in the case's form.
+            metered: charge the bytes read to the outermost archive's budget; False when the format charges
+                them itself where it decompresses them (7z).
         """
         name, unsafe = safe_name(raw_name)
         full_detail: dict[str, JsonScalar] = {"archive": self.archive, "index": self.listed}
@@ -155,11 +149,12 @@ class Members:
         if unique != name:
             full_detail["duplicate_name"] = True
         self.listed += 1
+        self.budget.take_item()
         opener: Opener | None = None
         if problem is None and decode is not None:
             problem = self.size_problem(size, compressed)
             if problem is None:
-                opener = self._opener(decode, self.read_limit(compressed), unique, cheap_seek)
+                opener = self._opener(decode, compressed, unique, cheap_seek, metered)
                 self.declared_total += size or 0
         step = Step("member", unique, full_detail)
         return Item(
@@ -168,47 +163,98 @@ class Members:
             size=size,
             problem=problem,
             opener=opener,
-            **{key: value for key, value in (times or {}).items() if key in _TIMES},
+            not_examined=problem == ENCRYPTED,  # a fact of the evidence: reported as not examined
+            budget=self.budget,
+            mtime=(times or {}).get("mtime"),
+            atime=(times or {}).get("atime"),
+            ctime=(times or {}).get("ctime"),
+            crtime=(times or {}).get("crtime"),
         )
 
-    def _opener(self, decode: Callable[[], Decoded], limit: int, name: str, cheap_seek: bool) -> Opener:
+    def _opener(
+        self,
+        decode: Callable[[], Decoded],
+        compressed: int | None,
+        name: str,
+        cheap_seek: bool,
+        metered: bool,
+    ) -> Opener:
         label = f"{self.archive} member {name!r}"
+        limit, over = self.read_limit(compressed, label)
+        # One meter for every opening: the walk reads a member's head, the scan all of it, a nested
+        # archive parts of it again; the budget counts its bytes once.
+        meter = Meter(self.budget) if metered else None
 
         def opener() -> BinaryIO:
-            return open_bounded(decode, limit, label, cheap_seek=cheap_seek)
+            spent = self.budget.spent()
+            if spent is not None and (meter is None or meter.reached == 0):
+                raise spent
+            return open_bounded(decode, limit, label, cheap_seek=cheap_seek, over=over, meter=meter)
 
         return opener
 
     def size_problem(self, size: int | None, compressed: int | None) -> str | None:
-        """Why a member of these declared sizes is not read (too big, a likely bomb, over the total)."""
+        """Why a member of these declared sizes is not read (too big, a likely bomb, over the total), in words
+        that name the limit and how to raise it; None when it may be read."""
         limits = self.limits
+        spent = self.budget.spent()
+        if spent is not None:
+            return str(spent)
         if size is None:
             return None
         if size > limits.member_bytes:
-            return f"over the member size limit: declares {size} bytes, limit {limits.member_bytes}; not read"
+            return refusal(
+                limits, "member_bytes", f"over the member size limit: declares {size} bytes; not read"
+            )
         if compressed is not None and size > RATIO_FLOOR and size > limits.ratio * max(compressed, 1):
-            return (
-                f"possible zip bomb: {compressed} bytes expand to {size}, over {limits.ratio} times; not read"
+            return refusal(
+                limits,
+                "ratio",
+                f"possible zip bomb: {compressed} bytes expand to {size}, over {limits.ratio} times; "
+                "not read",
             )
         if self.declared_total + size > limits.total_bytes:
-            return (
+            return refusal(
+                limits,
+                "total_bytes",
                 f"over the archive's total size limit: the members before it declare {self.declared_total} "
-                f"bytes, limit {limits.total_bytes}; not read"
+                "bytes; not read",
+            )
+        if size > self.budget.bytes_left:
+            return refusal(
+                limits,
+                "total_bytes",
+                f"over the archive's total size limit: {self.budget.root!r} with the archives inside it has "
+                f"given out {self.budget.bytes} bytes; not read",
             )
         return None
 
-    def read_limit(self, compressed: int | None) -> int:
-        """Most bytes the next member's stream may produce, whatever its declared size says."""
+    def read_limit(self, compressed: int | None, label: str) -> tuple[int, LimitExceeded]:
+        """Most bytes the next member's stream may produce, whatever its declared size says, and the error
+        its stream raises past them (naming the limit that binds)."""
         limits = self.limits
-        bound = min(limits.member_bytes, max(limits.total_bytes - self.declared_total, 0))
+        bounds = [
+            (limits.member_bytes, "member_bytes"),
+            (max(limits.total_bytes - self.declared_total, 0), "total_bytes"),
+        ]
         if compressed is not None:
-            bound = min(bound, max(RATIO_FLOOR, limits.ratio * compressed))
-        return bound
+            bounds.append((max(RATIO_FLOOR, limits.ratio * compressed), "ratio"))
+        bound, field = min(bounds)
+        what = f"{label} goes past {bound} bytes: over the limit, possible decompression bomb"
+        return bound, exceeded(limits, field, what)
 
     def overflow(self, remaining: int | None) -> Item:
-        """The one item that stands for every entry past the member limit."""
+        """The one item that stands for every entry past the member limit (or the outermost archive's)."""
         count = f"{remaining} more entries" if remaining is not None else "more entries"
-        problem = f"{count} not listed: over the limit of {self.limits.members} members per container"
+        if self.listed >= self.limits.members:
+            what = f"{count} not listed: over the limit of {self.limits.members} members per container"
+            problem = refusal(self.limits, "members", what)
+        else:
+            what = (
+                f"{count} not listed: {self.budget.root!r} with the archives inside it has given out "
+                f"{self.budget.items} items"
+            )
+            problem = refusal(self.limits, "total_items", what)
         detail: dict[str, JsonScalar] = {"archive": self.archive, "skipped": remaining}
         step = Step("member", self._unique("__more_members__"), detail)
         return Item(steps=(*self.container.steps, step), state=self.container.state, problem=problem)
@@ -224,6 +270,3 @@ class Members:
             self._copies[name] = copy
         self._names.add(candidate)
         return candidate
-
-
-_TIMES = ("mtime", "atime", "ctime", "crtime")

@@ -3,6 +3,8 @@
 rarfile lists archives and reads stored members itself; compressed members are decompressed by an
 external tool, ``unar`` (Debian package ``unar``, free software; ``unrar`` is used instead where installed),
 which rarfile runs on a temporary copy of just that member's blocks (``-o -``: to a pipe, never to files).
+That copy is made in the scan's spool folder (rarfile's ``HACK_TMP_DIR``), never in the system's temporary
+folder while a scan runs.
 Without a tool, members are still listed, and each compressed one is recorded as unreadable with the
 command that fixes it.
 """
@@ -17,7 +19,7 @@ from typing import Any, BinaryIO
 import rarfile
 
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
-from warden.evidence.bounded import Decoded, cheaply_seekable
+from warden.evidence.bounded import Decoded, cheaply_seekable, current_spool_folder
 from warden.evidence.members import ENCRYPTED, Members, dos_time, iso_utc
 
 NO_TOOL = "rar archives need the unar tool: apt-get install unar"
@@ -130,6 +132,9 @@ def _expand(archive: Any, version: str, size: int, container: Item, limits: Limi
 
 def _decoder(archive: Any, info: Any) -> Callable[[], Decoded]:
     def decode() -> Decoded:
+        # rarfile copies the member's blocks (the whole archive, when solid) to a temporary file for the
+        # tool: evidence bytes, so into the spool folder.
+        rarfile.HACK_TMP_DIR = current_spool_folder()
         stream: Decoded = archive.open(info)
         return stream
 

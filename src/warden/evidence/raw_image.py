@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
-from warden.evidence.disk import SECTOR, disk_items, mbr_partitions
+from warden.evidence.disk import SECTOR, disk_items, mbr_partitions, tsk_lists_partitions
 from warden.hashing.digests import open_evidence
 
-MIN_BARE_FILE_SYSTEM = 1 << 20
-"""A bare file system is recognised only in an item of at least this size (or of its declared size, if
-smaller): NTFS's ``$Boot`` file, 8 KiB holding the volume's boot sector, is not a disk image."""
+BOOT_AREA_SECTORS = 16
+"""A bare file system is recognised only in an item longer than this many of its sectors (or as long as the
+size it declares): NTFS's ``$Boot`` file (16 sectors) and saved boot sectors (``bootsect.bak``) hold a
+volume's first sectors, not the volume. Anything longer is a disk image, whole, truncated, or the first
+segment of a split image (which may be far shorter than the file system it starts)."""
 
 # A disk starts with boot code or zeros, never with one of these file formats' magic bytes.
 _FILE_FORMATS = (
@@ -115,18 +117,31 @@ def bare_file_system_size(head: bytes) -> int | None:
     return None
 
 
+def _sector_size(head: bytes) -> int:
+    """The sector size a FAT, NTFS or exFAT boot sector declares (512 for anything else)."""
+    if head[3:11] == b"EXFAT   ":
+        return 1 << head[108]
+    declared = _le(head, 11, 2)
+    return declared if declared in (512, 1024, 2048, 4096) else SECTOR
+
+
 def looks_like_disk(head: bytes, size: int | None) -> bool:
     """Whether ``head`` starts a disk (MBR or GPT) or a bare file system, judged by bytes only."""
     if len(head) < SECTOR or head.startswith(_FILE_FORMATS):
         return False
     if head[512:520] == b"EFI PART" or head[4096:4104] == b"EFI PART":
         return True
+    declared = bare_file_system_size(head)
+    if declared is not None:
+        return size is None or size >= declared or size > BOOT_AREA_SECTORS * _sector_size(head)
     # A file of the boot sector alone is a saved MBR, not a disk. (Partitions may start past the end of a
     # short first segment of a split image, so their starts are not held against the size.)
-    if mbr_partitions(head) is not None and (size is None or size > SECTOR):
+    if size is not None and size <= SECTOR:
+        return False
+    if mbr_partitions(head) is not None:
         return True
-    declared = bare_file_system_size(head)
-    return declared is not None and (size is None or size >= min(declared, MIN_BARE_FILE_SYSTEM))
+    # A table odd enough to fail the check above is still a disk if The Sleuth Kit reads it (as mmls would).
+    return head[510:512] == b"\x55\xaa" and tsk_lists_partitions(head, size or len(head))
 
 
 def _successors(suffix: str) -> Iterator[str]:

@@ -1,10 +1,10 @@
 """7z archives, read with py7zr, as containers of members.
 
 py7zr decompresses a solid block from its start, so members are extracted in one pass, in archive order,
-by a worker thread that hands each member over in a spool (memory, then an anonymous temporary file) and
-waits until the walk has read it: one member's bytes exist outside the archive at a time. py7zr is given
-numbered names instead of the members' own (it refuses names that climb out of a folder, which are
-evidence here), and nothing is written under any name.
+by a worker thread that hands each member over in a spool (memory, then an anonymous file in the scan's
+spool folder) and waits until the walk has read it: one member's bytes exist outside the archive at a
+time. py7zr is given numbered names instead of the members' own (it refuses names that climb out of a
+folder, which are evidence here), and nothing is written under any name.
 
 Bounds: members that declare more than the limits are not extracted, and neither is anything after them in
 the same solid block (skipping a member of a solid block means decompressing it). A solid block keeps no
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import queue
-import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
@@ -26,7 +25,9 @@ import py7zr
 import py7zr.io
 
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
-from warden.evidence.bounded import SPOOL_MEMORY, Decoded, Window, cheaply_seekable
+from warden.evidence.bounded import Decoded, Window, cheaply_seekable, spooled_file
+from warden.evidence.budget import Budget
+from warden.evidence.limits import exceeded
 from warden.evidence.members import ENCRYPTED, RATIO_FLOOR, Members, epoch_time
 
 _MAGIC = b"7z\xbc\xaf\x27\x1c"
@@ -117,6 +118,7 @@ def _expand(archive: py7zr.SevenZipFile, container: Item, limits: Limits) -> Ite
             compressed=None if solid or block is None else entry.compressed,
             decode=_decoder(slot),
             cheap_seek=True,
+            metered=False,
             problem=problem,
             times=_times(entry),
         )
@@ -127,7 +129,7 @@ def _expand(archive: py7zr.SevenZipFile, container: Item, limits: Limits) -> Ite
     for index, entry in enumerate(archive.files):
         # py7zr is never given a member's own name: see the module's docstring.
         entry.file_properties()["filename"] = _NAME.format(index)
-    yield from _extracted(archive, items, limits)
+    yield from _extracted(archive, items, limits, members.budget)
     if over_limit:
         yield members.overflow(over_limit)
 
@@ -154,10 +156,10 @@ def _decoder(slot: _Slot | None) -> Callable[[], Decoded]:
 
 
 def _extracted(
-    archive: py7zr.SevenZipFile, items: list[tuple[Item, _Slot | None]], limits: Limits
+    archive: py7zr.SevenZipFile, items: list[tuple[Item, _Slot | None]], limits: Limits, budget: Budget
 ) -> Iterator[Item]:
     targets = [_NAME.format(slot.index) for _, slot in items if slot is not None]
-    handoff = _Handoff(limits.member_bytes)
+    handoff = _Handoff(limits, budget)
     worker = threading.Thread(target=handoff.run, args=(archive, targets), name="warden-7z", daemon=True)
     if targets:
         worker.start()
@@ -201,8 +203,9 @@ class _Stopped(Exception):
 class _Handoff(py7zr.io.WriterFactory):
     """Gives py7zr one spool per member and hands each finished member to the walk, then waits for it."""
 
-    def __init__(self, member_bytes: int) -> None:
-        self.member_bytes = member_bytes
+    def __init__(self, limits: Limits, budget: Budget) -> None:
+        self.limits = limits
+        self.budget = budget
         self.handed: queue.Queue[tuple[str, int, Any]] = queue.Queue()
         self.release = threading.Semaphore(0)
         self.stop = threading.Event()
@@ -237,16 +240,29 @@ class _Writer(py7zr.io.Py7zIO):
     def __init__(self, handoff: _Handoff, index: int) -> None:
         self._handoff = handoff
         self._index = index
-        self._spool: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+        self._spool: IO[bytes] = spooled_file()
         self._size = 0
+        # Time between writes is py7zr decompressing (the wait for the walk comes after the last one).
+        self._since = handoff.budget.clock()
 
     def write(self, s: bytes | bytearray) -> int:
-        if self._handoff.stop.is_set():
+        handoff = self._handoff
+        if handoff.stop.is_set():
             raise _Stopped
         self._size += len(s)
-        if self._size > self._handoff.member_bytes:
-            raise OSError("7z member over the member size limit, possible decompression bomb")
-        return self._spool.write(s)
+        if self._size > handoff.limits.member_bytes:
+            raise exceeded(
+                handoff.limits,
+                "member_bytes",
+                f"7z member goes past {handoff.limits.member_bytes} bytes: over the limit, possible "
+                "decompression bomb",
+            )
+        # The member's bytes are charged here, where they are decompressed (the walk reads them from the
+        # spool, which costs nothing more).
+        handoff.budget.charge(len(s), handoff.budget.clock() - self._since)
+        written = self._spool.write(s)
+        self._since = handoff.budget.clock()
+        return written
 
     def read(self, size: int | None = None) -> bytes:
         return self._spool.read(-1 if size is None else size)

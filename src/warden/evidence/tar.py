@@ -186,12 +186,27 @@ def _member(
         problem = f"a {_TYPE_NAMES[info.type]}, not read"
     else:
         files[info.name] = info
-        if end is not None and info.offset_data + info.size > end:
+        stored = _stored_size(info)
+        if info.issparse():
+            # A sparse file (tar -S) keeps only its data; the holes read as zeros.
+            detail["sparse"] = True
+            detail["stored_size"] = stored
+        if end is not None and info.offset_data + stored > end:
             problem = f"truncated: the archive ends {max(end - info.offset_data, 0)} bytes into it; not read"
     decode = _decoder(archive, content, spools) if compression else _direct(archive, content)
     return members.item(
         info.name, detail, size=content.size, decode=decode, cheap_seek=True, problem=problem, times=times
     )
+
+
+def _stored_size(info: tarfile.TarInfo) -> int:
+    """How many bytes of the member the archive holds: its size, or for a sparse file the sum of its data
+    blocks (old GNU, and pax 0.0, 0.1 and 1.0 sparse formats alike; ``size`` is then the file's own)."""
+    # typeshed says bytes; tarfile keeps a list of (offset, length) pairs there.
+    chunks: list[tuple[int, int]] | None = cast(Any, info).sparse
+    if chunks is not None:
+        return sum(length for _, length in chunks)
+    return info.size
 
 
 def _direct(archive: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], Decoded]:

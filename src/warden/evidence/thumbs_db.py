@@ -8,14 +8,16 @@ holding:
   height), then per thumbnail: entry size, index, the original file's modification time (FILETIME), and
   its name in UTF-16 with a 4-byte zero terminator;
 - one stream per thumbnail, named by its catalog index with the decimal digits reversed (index 12 is
-  stream ``21``): a small header whose first 32-bit word is its size, then the image, a JPEG.
+  stream ``21``): a small header whose first 32-bit word is its size, then the image, a JPEG (or a PNG).
 
 Older files (Windows 98/ME/2000, "type 1") keep a JPEG without its tables, which no decoder reads as it is:
 those streams are recorded as problems. Thumbs.db files Windows 7 and later write on network folders have
-no catalog and streams named ``<size>_<16 hex digits>``; they are read the same way, the JPEG taken where
-the header says or, failing that, at the first JPEG signature in the stream's first 64 bytes (that variant
-was not checked against a real file). Format sources: Vinetto (Michel Roukine, Keven Ates) and
-LibForensics (Michael Murr).
+no catalog and streams named ``<size>_<hex digits>`` (up to 16; Windows drops leading zeros), holding a
+24-byte header and a JPEG or a PNG; they are read the same way, the image taken where the header says or,
+failing that, at the first JPEG or PNG signature in the stream's first 64 bytes. A stream of any other
+name is read the same way too, and is a problem item when it holds no image: no stream is left out
+silently. Names become path text by :mod:`warden.evidence.names`. Format sources: Vinetto (Michel
+Roukine, Keven Ates), LibForensics (Michael Murr), and the network variant as described in issue 8.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import olefile
 
 from warden.clock import from_timestamp
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits, State, Step
+from warden.evidence.names import escape
 
 MAX_STREAM = 16 << 20
 """Largest stream read (thumbnails are tens of KiB); a larger one is recorded as a problem."""
@@ -37,8 +40,9 @@ MAX_STREAM = 16 << 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CATALOG = "Catalog"
 _CATALOG_ENTRY = "Catalog".encode("utf-16-le") + b"\x00\x00"
-_NETWORK_NAME = re.compile(r"\d+_[0-9a-fA-F]{16}")
-_NETWORK_ENTRY = re.compile(rb"(?:\d\x00)+_\x00(?:[0-9a-fA-F]\x00){16}\x00\x00")
+_NETWORK_NAME = re.compile(r"\d+_[0-9a-fA-F]{1,16}")
+_NETWORK_ENTRY = re.compile(rb"(?:\d\x00)+_\x00(?:[0-9a-fA-F]\x00){1,16}\x00\x00")
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 _FILETIME_EPOCH = 116_444_736_000_000_000  # 1970-01-01 in 100 ns ticks since 1601
 
 
@@ -71,7 +75,9 @@ def _catalog(data: bytes) -> tuple[dict[int, tuple[str, str | None]], str | None
         size, index, mtime = struct.unpack_from("<IIQ", data, pos)
         if size < 20 or pos + size > len(data):
             return entries, f"catalog entry at {pos} declares {size} bytes, not within the catalog"
-        name = data[pos + 16 : pos + size - 4].decode("utf-16-le", "replace").split("\x00")[0]
+        text = data[pos + 16 : pos + size - 4]
+        # UTF-16 as Windows keeps it: a lone surrogate survives (in its WTF-8 form) and is escaped, not lost.
+        name = text[: len(text) & ~1].decode("utf-16-le", "surrogatepass").split("\x00")[0]
         entries[index] = (name, _filetime(mtime))
         pos += size
     return entries, None
@@ -82,18 +88,30 @@ def _index(stream: str) -> int | None:
     return int(stream[::-1]) if stream.isdigit() and len(stream) <= 10 else None
 
 
+def _path_text(name: str) -> str:
+    """A name from the file (UTF-16, so possibly with a lone surrogate) as item-path text."""
+    return escape(name.encode("utf-8", "surrogatepass")) if name else ""
+
+
+def _kind(stream: str) -> int:
+    """Sorting rank of a stream: catalogued thumbnail, network-style thumbnail, anything else."""
+    if _index(stream) is not None:
+        return 0
+    return 1 if _NETWORK_NAME.fullmatch(stream) else 2
+
+
 def _image(data: bytes) -> tuple[int, str | None]:
-    """Where the thumbnail's JPEG starts in a stream, or the problem."""
+    """Where the thumbnail's image (JPEG or PNG) starts in a stream, or the problem."""
     if len(data) >= 4:
         start = struct.unpack_from("<I", data, 0)[0]
-        if start < len(data) and data.startswith(b"\xff\xd8\xff", start):
+        if start < len(data) and data.startswith(_SIGNATURES, start):
             return start, None
         if start < len(data) - 4 and struct.unpack_from("<I", data, start)[0] == 1:
             return 0, "old (type 1) Thumbs.db thumbnail: a JPEG without its tables, not read"
-    found = data.find(b"\xff\xd8\xff", 0, 64)
-    if found >= 0:
-        return found, None
-    return 0, "no JPEG in the thumbnail stream"
+    found = [at for signature in _SIGNATURES if (at := data.find(signature, 0, 64)) >= 0]
+    if found:
+        return min(found), None
+    return 0, "no JPEG or PNG image in the thumbnail stream"
 
 
 class ThumbsDbContainer:
@@ -152,9 +170,11 @@ class _Reading:
                 catalog, problem = _catalog(data)
             if problem is not None:
                 yield self._item(_CATALOG, {"stream": _CATALOG, "source": "thumbs.db"}, problem=problem)
+        # Catalogued streams in index order, then network-style ones, then any other stream, read the same
+        # way: a thumbnail under a name not foreseen here is still found, or at least recorded.
         thumbnails = sorted(
-            (stream for stream in streams if _index(stream) is not None or _NETWORK_NAME.fullmatch(stream)),
-            key=lambda stream: (_index(stream) is None, _index(stream) or 0, stream),
+            (stream for stream in streams if stream != _CATALOG),
+            key=lambda stream: (_kind(stream), _index(stream) or 0, stream),
         )
         total = 0
         for given, stream in enumerate(thumbnails):
@@ -213,10 +233,10 @@ class _Reading:
         return Item(steps, state=State.THUMBNAIL, size=len(image), opener=lambda: io.BytesIO(image))
 
     def _unique(self, name: str, stream: str) -> str:
-        # Catalog names are the evidence's words: a name that could not be a path step, or a repeated one,
-        # is told apart by its stream name.
-        if not name or "/" in name:
-            name = stream or "(unnamed)"
+        # Catalog names are the evidence's words, escaped like any name; an empty one is told apart by its
+        # stream name, a repeated one by its stream name after it.
+        stream = _path_text(stream)
+        name = _path_text(name) if name else stream or "(unnamed)"
         unique, count = name, 1
         while unique in self.names:
             unique = f"{name} [{stream}]" if count == 1 else f"{name} [{stream}] ({count})"

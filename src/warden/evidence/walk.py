@@ -2,11 +2,14 @@
 
 The walk reads the first bytes of every readable item to recognise containers (by bytes, never by name),
 yields the item, then opens the container and walks what it holds, to ``Limits.depth`` levels. A container
-that cannot be read becomes one error item beside its own item; nothing stops the walk but the end.
+that cannot be opened (or read to its end) becomes one item beside its own item,
+``<container>//(unreadable)``, marked not examined with the reason: a fact for the report, not an error;
+nothing stops the walk but the end.
 """
 
 from __future__ import annotations
 
+import errno
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -25,6 +28,9 @@ from warden.evidence.base import (
 )
 
 Describe = Callable[[Item, dict[str, JsonScalar]], None]
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+"""Errors of the disk being written (the spool), never of the evidence: raised, not recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +113,17 @@ def _walk(
             try:
                 container = recognise(read_head(item), item.size, containers)
             except OSError as error:
+                if error.errno in _NO_SPACE:
+                    raise  # opening it spooled bytes to a full disk: the scan's problem, not the item's
                 item = _with_problem(item, f"cannot be read: {error}")
         yield Found(item, depth, parent, container.name if container else None)
         if container is None:
             continue
         if depth + 1 > limits.depth:
             yield Found(
-                _error_item(item, f"{container.name} nested more than {limits.depth} deep: not opened"),
+                _not_examined(
+                    item, container.name, f"{container.name} nested more than {limits.depth} deep: not opened"
+                ),
                 depth + 1,
                 item.path,
                 None,
@@ -138,11 +148,16 @@ def _walk(
                 )
         except ContainerError as error:
             yield Found(
-                _error_item(item, f"cannot be read as {container.name}: {error}"), depth + 1, item.path, None
+                _not_examined(item, container.name, f"cannot be read as {container.name}: {error}"),
+                depth + 1,
+                item.path,
+                None,
             )
         except (OSError, EOFError, ValueError, MemoryError) as error:
+            if isinstance(error, OSError) and error.errno in _NO_SPACE:
+                raise  # the spool's disk is full: the scan's problem, not the container's (redone on rerun)
             message = f"cannot be read as {container.name}: {type(error).__name__}: {error}"
-            yield Found(_error_item(item, message), depth + 1, item.path, None)
+            yield Found(_not_examined(item, container.name, message), depth + 1, item.path, None)
 
 
 def _seekable(stack: ExitStack, item: Item, limits: Limits, spool_dir: str | None) -> BinaryIO:
@@ -161,11 +176,11 @@ def _with_problem(item: Item, problem: str) -> Item:
     return replace(item, problem=problem, fs_path=None, opener=None)
 
 
-def _error_item(container: Item, problem: str) -> Item:
-    """The record of a container that could not be (fully) read: an item just below it, with the problem."""
-    return Item(
-        steps=(*container.steps, Step("error", "(unreadable)")), state=container.state, problem=problem
-    )
+def _not_examined(container: Item, format_name: str, problem: str) -> Item:
+    """The record of a container that could not be (fully) opened: an item just below it, with the reason,
+    marked not examined; its step names the container's format."""
+    step = Step("error", "(unreadable)", {"container": format_name})
+    return Item(steps=(*container.steps, step), state=container.state, problem=problem, not_examined=True)
 
 
 def copy_to(item: Item, target: BinaryIO, limit: int) -> int:

@@ -18,12 +18,14 @@ from typing import BinaryIO
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
 from warden.evidence.bounded import Decoded, cheaply_seekable
 from warden.evidence.members import ENCRYPTED, Members, dos_time, epoch_time, iso_utc, safe_name
+from warden.evidence.names import zip_name
 from warden.evidence.zip_directory import (
     SPANNED,
     extra_fields,
     open_listing,
     valid_extra,
 )
+from warden.evidence.zip_streams import BZIP2, LZMA, BoundedMember, overlapping
 
 _LOCAL = b"PK\x03\x04"
 _END = b"PK\x05\x06"
@@ -76,12 +78,24 @@ def _expand(stream: BinaryIO, container: Item, limits: Limits) -> Iterator[Item]
     except (OSError, EOFError, struct.error, ValueError, zipfile.BadZipFile, NotImplementedError) as exc:
         raise ContainerError(f"zip archive cannot be read: {exc}") from exc
     with listing.archive:
-        for info in listing.archive.infolist():
+        infos = listing.archive.infolist()
+        shared = overlapping(infos)
+        for index, info in enumerate(infos):
             if info.orig_filename.endswith(("/", "\\")) and info.file_size == 0:
                 continue
-            yield _member(listing.archive, info, members, recovered=listing.damage is not None)
-        if listing.over_limit:
-            yield members.overflow(listing.skipped)
+            if members.full:
+                rest: int | None = len(infos) - index
+                if listing.over_limit:
+                    rest = None if listing.skipped is None or rest is None else rest + listing.skipped
+                yield members.overflow(rest)
+                break
+            overlap = shared.get(index)
+            yield _member(
+                listing.archive, info, members, recovered=listing.damage is not None, overlap=overlap
+            )
+        else:
+            if listing.over_limit:
+                yield members.overflow(listing.skipped)
         if listing.truncated is not None:
             name, offset, size = listing.truncated
             if name is not None:
@@ -100,7 +114,14 @@ def _expand(stream: BinaryIO, container: Item, limits: Limits) -> Iterator[Item]
         )
 
 
-def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, members: Members, *, recovered: bool) -> Item:
+def _member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    members: Members,
+    *,
+    recovered: bool,
+    overlap: tuple[str, int, int] | None = None,
+) -> Item:
     method = METHODS.get(info.compress_type, f"method {info.compress_type}")
     times, zone = _times(info)
     detail: dict[str, JsonScalar] = {
@@ -122,12 +143,24 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, members: Members, *
         problem = f"compression method {method} is not supported; not read"
     elif info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
         problem = f"symbolic link to {_link_target(archive, info)!r}, not followed"
+    if overlap is not None:
+        other, start, end = overlap
+        detail["overlaps"] = safe_name(other)[0]
+        problem = (
+            f"possible zip bomb: its bytes overlap those of member {safe_name(other)[0]!r} (bytes {start} to "
+            f"{end}), which no honest archive does; not read"
+        )
 
     def decode() -> Decoded:
+        if info.compress_type in (BZIP2, LZMA):
+            # zipfile decodes these without a bound on each call's output: see warden.evidence.zip_streams.
+            return BoundedMember(archive, info)
         return archive.open(info)
 
+    name, name_detail = zip_name(info.orig_filename, info.flag_bits)
+    detail.update(name_detail)
     return members.item(
-        info.orig_filename,
+        name,
         detail,
         size=info.file_size,
         compressed=info.compress_size if info.compress_type != 0 else None,

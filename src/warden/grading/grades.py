@@ -2,8 +2,11 @@
 
 Grades are appended, never changed: the current grade of an item is its latest row, so the whole history
 stays. A batch is what one decision graded (one item, a cluster, a bulk selection); undo appends the grades
-each item had before the user's latest batch. A second reviewer confirms or disputes an item's current grade;
-a new grade starts its reviews afresh. Every call appends to the audit log in the same transaction.
+each item had before the user's latest batch. Each row records who acted (``user_id``) and whose judgement
+its category is (``judge_id``): an undo is the undoer's act but restores someone's earlier grade, which stays
+credited to that examiner. A second reviewer confirms or disputes an item's current grade, never one judged
+by himself or by an account tied to him (:func:`warden.case.accounts.tied_to`); a new grade starts its
+reviews afresh. Every call appends to the audit log in the same transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, select
 
-from warden.case import audit, schema
+from warden.case import accounts, audit, schema
 from warden.case.records import GradeRecord, ReviewRecord
 from warden.clock import utc_now
 from warden.errors import UsageError
@@ -25,6 +28,9 @@ GRADES: tuple[Category, ...] = (Category.A, Category.B, Category.C, Category.NOT
 """What an examiner may grade an item as."""
 
 VERDICTS = ("confirm", "dispute")
+
+_judge = func.coalesce(schema.grades.c.judge_id, schema.grades.c.user_id)
+"""Whose judgement a grade row is (rows written before case format 4 name no judge: their grader's)."""
 
 
 def _user_name(connection: Connection, user_id: int) -> str:
@@ -64,6 +70,7 @@ def grade(
                 "item_id": item,
                 "category": category.value,
                 "user_id": user_id,
+                "judge_id": user_id,
                 "at": at,
                 "action": "grade",
                 "batch": batch,
@@ -85,7 +92,8 @@ def undo(connection: Connection, *, user_id: int) -> list[int]:
     """Undo the user's latest batch of grades not undone yet; returns the items it changed back.
 
     Undoing again goes one batch further back. An item graded again by someone else since keeps that grade
-    in its history; the undo appends what the item had before the undone batch.
+    in its history; the undo appends what the item had before the undone batch, credited to whoever judged it
+    (the undoer is recorded as the one who acted).
     """
     undone = {
         row[0]
@@ -112,16 +120,18 @@ def undo(connection: Connection, *, user_id: int) -> list[int]:
     restored = []
     for grade_id, item_id in rows:
         before = connection.execute(
-            select(schema.grades.c.category)
+            select(schema.grades.c.category, _judge)
             .where(schema.grades.c.item_id == item_id, schema.grades.c.id < grade_id)
             .order_by(schema.grades.c.id.desc())
             .limit(1)
-        ).scalar()
+        ).first()
+        category, judge = (before[0], before[1]) if before is not None else (None, None)
         connection.execute(
             schema.grades.insert().values(
                 item_id=item_id,
-                category=before,
+                category=category,
                 user_id=user_id,
+                judge_id=judge if category is not None else None,
                 at=at,
                 action="undo",
                 batch=batch,
@@ -141,23 +151,24 @@ def review(
     """Record a second reviewer's verdict on the item's current grade.
 
     Raises:
-        UsageError: the item has no grade, the verdict is unknown, a dispute gives no reason, or the reviewer
-            is the examiner who gave the grade.
+        UsageError: the item has no grade, the verdict is unknown, a dispute gives no reason, or the grade is
+            the reviewer's own or that of an account tied to him (one created by the other).
     """
     if verdict not in VERDICTS:
         raise UsageError(f"a review is {' or '.join(VERDICTS)}, not {verdict!r}")
     if verdict == "dispute" and not (note or "").strip():
         raise UsageError("a dispute needs a reason")
     current = connection.execute(
-        select(schema.grades.c.id, schema.grades.c.user_id, schema.grades.c.category)
+        select(schema.grades.c.id, _judge.label("judge"), schema.grades.c.category)
         .where(schema.grades.c.item_id == item_id)
         .order_by(schema.grades.c.id.desc())
         .limit(1)
     ).first()
     if current is None or current.category is None:
         raise UsageError(f"item {item_id} has no grade to review")
-    if current.user_id == user_id:
-        raise UsageError("a grade is reviewed by someone other than the examiner who gave it")
+    problem = independence_problem(connection, int(current.judge), user_id)
+    if problem is not None:
+        raise UsageError(problem)
     connection.execute(
         schema.grade_reviews.insert().values(
             grade_id=current.id, user_id=user_id, verdict=verdict, at=utc_now(), note=note
@@ -169,6 +180,19 @@ def review(
         f"grade.{verdict}",
         {"item": item_id, "grade": int(current.id), "category": current.category, "note": note},
     )
+
+
+def independence_problem(connection: Connection, judge_id: int, reviewer_id: int) -> str | None:
+    """Why ``reviewer_id`` may not review a grade judged by ``judge_id``, or None when he may."""
+    if judge_id == reviewer_id:
+        return "a grade is reviewed by someone other than the examiner who gave it"
+    judge = _user_name(connection, judge_id)
+    if judge in accounts.tied_to(connection, reviewer_id):
+        return (
+            f"{judge}'s grade is reviewed by someone independent: one of your two accounts created the "
+            "other (directly or through accounts it created)"
+        )
+    return None
 
 
 def split_off(connection: Connection, item_id: int, *, user_id: int) -> None:
@@ -198,7 +222,7 @@ def current_grades(connection: Connection, item_ids: Iterable[int] | None = None
     query = (
         select(schema.grades, schema.users.c.name)
         .join(latest, latest.c.grade_id == schema.grades.c.id)
-        .join(schema.users, schema.users.c.id == schema.grades.c.user_id)
+        .join(schema.users, schema.users.c.id == _judge)
     )
     if item_ids is not None:
         query = query.where(schema.grades.c.item_id.in_(list(item_ids)))
@@ -228,21 +252,29 @@ def current_grades(connection: Connection, item_ids: Iterable[int] | None = None
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One change of an item's grade or one review of it, for the item's page."""
+    """One change of an item's grade or one review of it, for the item's page.
+
+    Attributes:
+        user: who acted.
+        judge: whose judgement the category is, when not ``user``'s (an undo restoring another's grade).
+    """
 
     at: str
     user: str
     what: str
     category: str | None
     note: str | None
+    judge: str | None = None
 
 
 def history(connection: Connection, item_id: int) -> list[HistoryEntry]:
     """Every grade, undo and review of an item, oldest first."""
     entries = []
+    judges = schema.users.alias("judges")
     grade_rows = connection.execute(
-        select(schema.grades, schema.users.c.name)
+        select(schema.grades, schema.users.c.name, judges.c.name.label("judge"))
         .join(schema.users, schema.users.c.id == schema.grades.c.user_id)
+        .outerjoin(judges, judges.c.id == schema.grades.c.judge_id)
         .where(schema.grades.c.item_id == item_id)
         .order_by(schema.grades.c.id)
     ).mappings()
@@ -250,7 +282,8 @@ def history(connection: Connection, item_id: int) -> list[HistoryEntry]:
     for row in grade_rows:
         grade_ids.append(row["id"])
         note = None if row["action"] == "undo" else row["note"]
-        entries.append(HistoryEntry(row["at"], row["name"], row["action"], row["category"], note))
+        judge = row["judge"] if row["judge"] != row["name"] else None
+        entries.append(HistoryEntry(row["at"], row["name"], row["action"], row["category"], note, judge))
     if grade_ids:
         review_rows = connection.execute(
             select(schema.grade_reviews, schema.grades.c.category, schema.users.c.name)

@@ -37,7 +37,8 @@ MIN_BAR_FRACTION = 0.01
 """A bar narrower than this share of the side (or 2 pixels) is ignored: PDQ barely notices it."""
 
 MIN_PICTURE_FRACTION = 0.1
-"""At least this share of each dimension must remain: an image nearly all of one colour is not trimmed."""
+"""At least this share of each dimension must remain after any cut (and at least one pixel): an image nearly
+all of one colour is not trimmed, and no cut, found or evened, removes the whole picture."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,7 @@ def find_borders(pixels: Pixels) -> Borders | None:
     photos alone; ``docs/limits.md`` gives the measured rates.
     """
     height, width = pixels.shape[:2]
-    keep_rows = max(1, int(height * MIN_PICTURE_FRACTION))
-    keep_cols = max(1, int(width * MIN_PICTURE_FRACTION))
+    keep_rows, keep_cols = _least_picture(height), _least_picture(width)
     columns = pixels.transpose(1, 0, 2)
     top = _bar(pixels, height - keep_rows)
     bottom = _bar(pixels[::-1], height - keep_rows - top)
@@ -86,12 +86,14 @@ def find_borders(pixels: Pixels) -> Borders | None:
     return borders if any((borders.top, borders.bottom, borders.left, borders.right)) else None
 
 
-def evened(borders: Borders) -> list[Borders]:
+def evened(borders: Borders, height: int, width: int) -> list[Borders]:
     """Other likely cuts when opposite bars came out unequal: added bars are nearly always equal.
 
     A bar beside picture of its own colour (a black bar next to a dark edge) is found short or not at all,
     so for each axis the bar found on one side is tried on both, and unequal pairs are tried at the smaller
-    and at the larger width. Returns the distinct cuts other than ``borders`` itself (at most two).
+    and at the larger width. Returns the distinct cuts other than ``borders`` itself (at most two) that leave
+    a picture in a ``height`` x ``width`` image (see :func:`leaves_picture`): a thumbnail half bar, half
+    picture is not cut on both sides.
     """
 
     def pair(first: int, second: int, pick: str) -> tuple[int, int]:
@@ -104,15 +106,33 @@ def evened(borders: Borders) -> list[Borders]:
         top, bottom = pair(borders.top, borders.bottom, pick)
         left, right = pair(borders.left, borders.right, pick)
         candidate = Borders(top, bottom, left, right)
-        if candidate != borders and candidate not in found:
+        if candidate != borders and candidate not in found and leaves_picture(candidate, height, width):
             found.append(candidate)
     return found
 
 
+def leaves_picture(borders: Borders, height: int, width: int) -> bool:
+    """Whether cutting ``borders`` off a ``height`` x ``width`` image leaves :data:`MIN_PICTURE_FRACTION` of
+    each side (and at least one pixel)."""
+    rows = height - borders.top - borders.bottom
+    columns = width - borders.left - borders.right
+    return rows >= _least_picture(height) and columns >= _least_picture(width)
+
+
 def trim(pixels: Pixels, borders: Borders) -> Pixels:
-    """The picture inside the bars (a view, no copy)."""
+    """The picture inside the bars (a view, no copy).
+
+    Raises:
+        ValueError: the cut would not leave a picture (see :func:`leaves_picture`).
+    """
     height, width = pixels.shape[:2]
+    if not leaves_picture(borders, height, width):
+        raise ValueError(f"cutting {borders.to_json()} off a {width}x{height} image leaves too little of it")
     return pixels[borders.top : height - borders.bottom, borders.left : width - borders.right]
+
+
+def _least_picture(length: int) -> int:
+    return max(1, int(length * MIN_PICTURE_FRACTION))
 
 
 def _bar(lines: Pixels, limit: int) -> int:

@@ -1,4 +1,5 @@
-"""Decode a still image's bytes to 8-bit RGB pixels for PDQ: bomb guard, EXIF orientation, reduced scale."""
+"""Decode a still image's bytes to 8-bit RGB pixels for PDQ: bomb guard, strict reading, EXIF orientation,
+reduced scale."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy.typing as npt
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from warden.hashing.sniff import HEAD_BYTES, sniff
+from warden.hashing.strict import DamagedImage, check_gif, check_png, read_jpeg
 
 Pixels = npt.NDArray[np.uint8]
 """Height x width x 3 RGB pixels; may be a read-only or broadcast view."""
@@ -116,6 +118,8 @@ def _decode_guarded(
             return _decode(data, formats, max_pixels, reduce_to)
         except DecodeError:
             raise
+        except DamagedImage as error:
+            raise DecodeError(str(error)) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise DecodeError(
                 f"over the max_image_pixels limit of {max_pixels}, not decoded: {error}"
@@ -124,6 +128,10 @@ def _decode_guarded(
             raise DecodeError(f"not a decodable {format_name or 'image'} file") from None
         except MemoryError:
             raise DecodeError("not enough memory to decode the image") from None
+        except OSError as error:
+            if format_name == "webp":  # libwebp says no more than that it failed
+                raise DecodeError(f"truncated or damaged WebP data: {error}") from None
+            raise DecodeError(f"{type(error).__name__}: {error}") from None
         except Exception as error:  # hostile input reaches plug-ins that can raise anything
             raise DecodeError(f"{type(error).__name__}: {error}") from None
 
@@ -136,24 +144,29 @@ def _decode(data: bytes, formats: tuple[str, ...], max_pixels: int, reduce_to: i
                 f"over the max_image_pixels limit of {max_pixels}, not decoded: the image declares "
                 f"{width}x{height} = {width * height} pixels (possible decompression bomb)"
             )
-        animated = getattr(image, "n_frames", 1) > 1
+        animated = _animated(image)
+        scale = 1 if reduce_to is None else _scale(width, height, reduce_to)
+        frame: Image.Image | None = None
+        if image.format in ("JPEG", "MPO"):
+            frame = _jpeg(data, image.mode, scale, image.size)
+        elif image.format == "PNG":
+            check_png(data)
+        elif image.format == "GIF":
+            check_gif(data)
+        reduced = frame is not None and frame.size != (width, height)
+        if frame is None:
+            if image.format in ("JPEG", "MPO") and scale >= 2:
+                # Grey decoding skips the chroma planes: PDQ uses luma only, and JPEG's Y is PDQ's luma.
+                image.draft("L", (reduce_to or 0, reduce_to or 0))
+                reduced = image.size != (width, height)
+            # Loaded here, strictly, before anything reads the EXIF block: Pillow's getexif() loads a PNG
+            # itself, and a failure inside it would be swallowed with the damaged EXIF, leaving a black image.
+            image.load()
+            frame = image if image.mode in ("RGB", "L") else image.convert("RGB")
         orientation = _orientation(image)
-        reduced = False
-        if (
-            reduce_to is not None
-            and image.format in ("JPEG", "MPO")
-            and _scale(width, height, reduce_to) >= 2
-        ):
-            # Grey decoding skips the chroma planes: PDQ uses luma only, and JPEG's Y is PDQ's luma.
-            image.draft("L", (reduce_to, reduce_to))
-            reduced = image.size != (width, height)
-        frame = image if image.mode in ("RGB", "L") else image.convert("RGB")
-        frame.load()
-        if reduce_to is not None and not reduced:
-            factor = _scale(width, height, reduce_to)
-            if factor >= 2:
-                frame = frame.reduce(factor)
-                reduced = True
+        if reduce_to is not None and not reduced and scale >= 2:
+            frame = frame.reduce(scale)
+            reduced = True
         if orientation in _UPRIGHT:
             # The tag read before decoding, applied as ImageOps.exif_transpose would: a converted or reduced
             # frame need not carry the EXIF block any more.
@@ -165,6 +178,27 @@ def _decode(data: bytes, formats: tuple[str, ...], max_pixels: int, reduce_to: i
         # A grey image is the RGB image with R = G = B; a view avoids copying it three times.
         pixels = np.broadcast_to(pixels[:, :, np.newaxis], (*pixels.shape, 3))
     return DecodedStill(pixels, width, height, animated, reduced)
+
+
+def _jpeg(data: bytes, mode: str, scale: int, size: tuple[int, int]) -> Image.Image | None:
+    """The JPEG's pixels read strictly by libjpeg-turbo, or None for Pillow to decode (CMYK, or a file
+    libjpeg-turbo's simple interface does not take); a CMYK file is still checked for missing data."""
+    if mode not in ("RGB", "L"):
+        read_jpeg(data, "CMYK", 8, size)  # only to hear of missing data: Pillow undoes Adobe's inverted CMYK
+        return None
+    grey = mode == "L" or scale >= 2
+    pixels = read_jpeg(data, "GRAY" if grey else "RGB", scale, size)
+    if pixels is None:
+        return None
+    return Image.fromarray(np.ascontiguousarray(pixels[:, :, 0]) if grey else pixels)
+
+
+def _animated(image: Image.Image) -> bool:
+    """Whether the file holds more than one frame; one whose later frames are cut off still does."""
+    try:
+        return bool(getattr(image, "n_frames", 1) > 1)
+    except Exception:  # counting frames reads them all; the first, which alone is hashed, is checked apart
+        return True
 
 
 def _scale(width: int, height: int, reduce_to: int) -> int:

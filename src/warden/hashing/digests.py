@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -16,30 +17,71 @@ from warden.hashing.sniff import HEAD_BYTES
 CHUNK_BYTES = 1 << 20
 
 
+Identity = tuple[int, int]
+"""A file's ``(st_dev, st_ino)``: which file a path named when it was listed."""
+
+
 class NotRegularFileError(OSError):
     """The path is a pipe, socket, device or folder: reading it could block forever or read a live device."""
 
 
-def open_evidence(path: str | os.PathLike[str]) -> BinaryIO:
+class ReplacedFileError(OSError):
+    """The path no longer names the file that was listed: it became a link, or another file took its place."""
+
+
+class ListedPath(str):
+    """A path to a file of evidence, with the identity it had when the evidence was listed.
+
+    A plain ``str`` to whatever does not know it (JSON, ``os`` functions), so it can travel to a hashing
+    worker as a path; :func:`listed_identity` reads the identity back.
+    """
+
+    identity: Identity | None
+
+    def __new__(cls, path: str, identity: Identity | None) -> ListedPath:
+        made = super().__new__(cls, path)
+        made.identity = identity
+        return made
+
+
+def listed_identity(path: object) -> Identity | None:
+    """The identity a :class:`ListedPath` carries; None for any other path."""
+    return path.identity if isinstance(path, ListedPath) else None
+
+
+def open_evidence(path: str | os.PathLike[str], identity: Identity | None = None) -> BinaryIO:
     """Open a file of evidence for reading, leaving it as it was found.
 
     Read-only, without updating its access time where the system allows (``O_NOATIME``), and without
-    blocking on a named pipe: anything but a regular file is refused before a byte is read.
+    blocking on a named pipe: anything but a regular file is refused before a byte is read. A symbolic
+    link is never followed (``O_NOFOLLOW``), and when ``identity`` is given the file opened must be the one
+    listed (same device and inode): a file swapped for a link, or for another file, between listing and
+    reading is refused, not read.
 
     Raises:
         NotRegularFileError: not a regular file.
+        ReplacedFileError: a symbolic link now, or not the file that was listed.
         OSError: it cannot be opened.
     """
-    base = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    base = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     noatime = getattr(os, "O_NOATIME", 0)
     try:
-        descriptor = os.open(path, base | noatime)
-    except PermissionError:
-        # O_NOATIME is allowed only to the file's owner (or root); without it the read is still read-only.
-        descriptor = os.open(path, base)
+        try:
+            descriptor = os.open(path, base | noatime)
+        except PermissionError:
+            # O_NOATIME is allowed only to the file's owner (or root); without it the read is still read-only.
+            descriptor = os.open(path, base)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ReplacedFileError(errno.ELOOP, "a symbolic link (not followed)", str(path)) from None
+        raise
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
+        status = os.fstat(descriptor)
+        if identity is not None and (status.st_dev, status.st_ino) != tuple(identity):
+            raise ReplacedFileError(
+                errno.ESTALE, "not the file that was listed (replaced since): not read", str(path)
+            )
+        if not stat.S_ISREG(status.st_mode):
             raise NotRegularFileError(f"not a regular file: {path}")
         flags = fcntl.fcntl(descriptor, fcntl.F_GETFL)
         fcntl.fcntl(descriptor, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)

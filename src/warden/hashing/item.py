@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from warden import settings
 from warden.hashing.borders import Borders
 from warden.hashing.decode import DecodedStill, DecodeError, decode_still
-from warden.hashing.digests import NotRegularFileError, open_evidence, read_and_digest
+from warden.hashing.digests import Identity, NotRegularFileError, open_evidence, read_and_digest
 from warden.hashing.kinds import PDQ_MIN_QUALITY, Media, VideoHash
 from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
@@ -136,12 +136,15 @@ class FileHashes:
         }
 
 
-def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
+def hash_file(
+    path: Path, options: HashOptions | None = None, *, identity: Identity | None = None
+) -> FileHashes:
     """Hash one file, reading it once (a video is read again by vPDQ). Never raises for a bad file.
 
     Args:
         path: the file; opened read-only.
         options: how to hash; None takes the settings' defaults.
+        identity: ``(st_dev, st_ino)`` the file had when listed: another file in its place is not read.
 
     Returns:
         The hashes, with every problem in ``errors``.
@@ -156,7 +159,7 @@ def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
         return options.max_image_bytes if sniffed.media is Media.STILL else 0
 
     try:
-        with open_evidence(path) as stream:
+        with open_evidence(path, identity) as stream:
             read = read_and_digest(stream, keep)
     except NotRegularFileError:
         result.errors.append(
@@ -172,7 +175,7 @@ def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
     result.size = digests.size
     result.media, result.format = sniffed.media, sniffed.format
     if digests.size == 0:
-        result.errors.append(ItemError(READ, "the file is empty (0 bytes)"))
+        pass  # an empty file is a fact, counted apart in the report: its digests are all it has
     elif sniffed.media is Media.STILL and data is None:
         message = (
             f"image of {digests.size} bytes is over the max_image_bytes limit of {options.max_image_bytes}"
@@ -208,6 +211,7 @@ def _hash_still(result: FileHashes, decoded: DecodedStill, options: HashOptions)
         if options.variants:
             robust = robust_pdq(decoded.pixels)
             result.pdq_variants = robust.variants
+            result.errors += [ItemError(PDQ, failure.describe()) for failure in robust.failures]
             if robust.borders is not None:
                 height, width = decoded.pixels.shape[:2]
                 result.borders = robust.borders.scaled(decoded.width / width, decoded.height / height)

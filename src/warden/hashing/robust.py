@@ -1,4 +1,8 @@
-"""Robust PDQ: hash each rotation and mirror of an image, also without its bars, and say which matched."""
+"""Robust PDQ: hash each rotation and mirror of an image, also without its bars, and say which matched.
+
+Each group of variants is hashed on its own: one that fails (a cut that leaves too little) is recorded and the
+others are kept; the original's hash is kept whenever the image can be hashed at all.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from warden.hashing.borders import Borders, evened, find_borders, trim
 from warden.hashing.decode import Pixels
 from warden.hashing.kinds import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
-from warden.hashing.pdq import PdqVariant, pdq_dihedral, pdq_distance, pdq_transformed
+from warden.hashing.pdq import PdqVariant, pdq_dihedral, pdq_distance, pdq_hash, pdq_transformed
 
 EXPLICIT_MAX_PIXELS = 400_000
 """Images with at most this many hashed pixels get each rotation and mirror hashed from real turned pixels
@@ -25,11 +29,27 @@ EVENED = "trimmed_even"
 
 
 @dataclass(frozen=True, slots=True)
+class VariantFailure:
+    """A group of variants that could not be hashed: its prefix (``""`` for the original's rotations and
+    mirrors, ``trimmed``...) and why."""
+
+    prefix: str
+    message: str
+
+    def describe(self) -> str:
+        """The failure in words, for the item's error record."""
+        group = f"the {self.prefix} variants" if self.prefix else "the rotations and mirrors"
+        return f"{group} not hashed: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class RobustPdq:
-    """Every PDQ variant of one image, ``original`` first, and the bars that were cut off for ``trimmed*``."""
+    """Every PDQ variant of one image, ``original`` first, the bars that were cut off for ``trimmed*``, and
+    the groups of variants that failed (the others are all there)."""
 
     variants: list[PdqVariant]
     borders: Borders | None
+    failures: tuple[VariantFailure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +66,31 @@ def robust_pdq(pixels: Pixels) -> RobustPdq:
     """The 8 rotations/mirrors of ``pixels`` and, when it has uniform bars, the 8 of it without them.
 
     Raises:
-        ValueError: the image has no pixels.
+        ValueError: the image itself cannot be hashed (it has no pixels).
     """
-    variants = _eight(pixels, "")
+    failures: list[VariantFailure] = []
+    try:
+        variants = _eight(pixels, "")
+    except Exception as error:  # the original alone may still be hashable
+        variants = [PdqVariant("original", *pdq_hash(pixels))]
+        failures.append(VariantFailure("", _why(error)))
     borders = find_borders(pixels)
     if borders is not None:
-        variants += _eight(trim(pixels, borders), TRIMMED)
-        for number, other in enumerate(evened(borders), start=1):
-            variants += _eight(trim(pixels, other), EVENED if number == 1 else f"{EVENED}{number}")
-    return RobustPdq(variants, borders)
+        height, width = pixels.shape[:2]
+        cuts = [(TRIMMED, borders)] + [
+            (EVENED if number == 1 else f"{EVENED}{number}", other)
+            for number, other in enumerate(evened(borders, height, width), start=1)
+        ]
+        for prefix, cut in cuts:
+            try:
+                variants += _eight(trim(pixels, cut), prefix)
+            except Exception as error:  # one cut failing costs its own variants, never the others
+                failures.append(VariantFailure(prefix, _why(error)))
+    return RobustPdq(variants, borders, tuple(failures))
+
+
+def _why(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _eight(pixels: Pixels, prefix: str) -> list[PdqVariant]:

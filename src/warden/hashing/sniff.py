@@ -140,8 +140,44 @@ def _is_bmp(head: bytes) -> bool:
     return head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124)
 
 
+_ICO_DEPTHS = frozenset({0, 1, 2, 4, 8, 16, 24, 32})
+_DIB_HEADERS = frozenset({12, 40, 52, 56, 108, 124})
+
+
 def _is_ico(head: bytes) -> bool:
-    return head[:4] == b"\x00\x00\x01\x00" and int.from_bytes(head[4:6], "little") > 0
+    """A Windows icon: a real directory, not just four bytes that start one.
+
+    ``00 00 01 00`` also starts NTFS's ``$UpCase`` table (and many other tables of 16-bit counters), so
+    every directory entry in ``head`` must be plausible (reserved byte 0 or 255, 0 or 1 colour planes, a
+    known bit depth, a non-zero size, image data after the directory and within the file when ``head`` is
+    all of it), and the first image, where ``head`` holds its start, must be a PNG or a bitmap header.
+    """
+    if head[:4] != b"\x00\x00\x01\x00":
+        return False
+    count = int.from_bytes(head[4:6], "little")
+    directory = 6 + 16 * count
+    if count == 0:
+        return False
+    whole = len(head) < HEAD_BYTES  # a shorter head is the whole file
+    for at in range(6, min(directory, len(head) - 15), 16):
+        reserved, planes, depth = head[at + 3], _le16(head, at + 4), _le16(head, at + 6)
+        size, offset = _le32(head, at + 8), _le32(head, at + 12)
+        if reserved not in (0, 255) or planes > 1 or depth not in _ICO_DEPTHS or size == 0:
+            return False
+        if offset < directory or (whole and offset + size > len(head)):
+            return False
+    first = _le32(head, 18)
+    if first + 8 <= len(head):
+        return head[first : first + 8] == b"\x89PNG\r\n\x1a\n" or _le32(head, first) in _DIB_HEADERS
+    return not whole and directory <= len(head)
+
+
+def _le16(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 2], "little")
+
+
+def _le32(data: bytes, at: int) -> int:
+    return int.from_bytes(data[at : at + 4], "little")
 
 
 def _is_ogg_video(head: bytes) -> bool:

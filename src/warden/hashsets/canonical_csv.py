@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from warden.csv_cells import neutralise_row, restore
 from warden.errors import HashSetFormatError
 from warden.grading.categories import Category
 from warden.hashing.kinds import HashKind, vpdq_to_text
@@ -17,6 +18,7 @@ from warden.hashsets.formats import (
     complete_lines,
     csv_entries,
     parse_hex,
+    parse_source_id,
     parse_vpdq,
 )
 from warden.hashsets.model import Entry
@@ -40,7 +42,8 @@ class CanonicalCsvFormat(HashSetFormat):
     Warden category name or empty for uncategorised.
 
     Unknown columns are refused (naming the column) rather than ignored: a misspelt ``sha_256`` column
-    would otherwise drop every SHA-256 in the file without a word.
+    would otherwise drop every SHA-256 in the file without a word. A source id that would start a
+    spreadsheet formula is written with a leading ``'`` and read back without it (:mod:`warden.csv_cells`).
     """
 
     name = "csv"
@@ -66,7 +69,7 @@ class CanonicalCsvFormat(HashSetFormat):
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(columns)
         for entry in rows:
-            writer.writerow(_cells(entry, columns))
+            writer.writerow(neutralise_row(_cells(entry, columns)))
 
 
 def _header(row: list[str], source: str) -> list[str]:
@@ -133,7 +136,7 @@ class _RowReader:
             vpdq=vpdq,
             photodna=(row[self.photodna].strip() or None) if self.photodna is not None else None,
             category=category,
-            source_id=row[self.source_id].strip() or None,
+            source_id=parse_source_id(restore(row[self.source_id].strip())),
         )
 
 

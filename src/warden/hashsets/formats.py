@@ -155,6 +155,25 @@ def parse_hex(kind: HashKind, text: str) -> str:
     return value.lower()
 
 
+MAX_SOURCE_ID = 255
+"""Longest source id an entry may carry: a case database keeps a match's source id in 255 characters."""
+
+
+def parse_source_id(text: str | None) -> str | None:
+    """An entry's source id: stripped, None when empty.
+
+    Raises:
+        ValueError: longer than :data:`MAX_SOURCE_ID` characters (a case could not record a match of it).
+    """
+    value = (text or "").strip()
+    if len(value) > MAX_SOURCE_ID:
+        raise ValueError(
+            f"the source id is {len(value)} characters long ({preview(value)}); at most {MAX_SOURCE_ID} "
+            "are allowed"
+        )
+    return value or None
+
+
 def parse_vpdq(text: str) -> VideoHash:
     """Parse space-separated ``hex:quality:timestamp`` frames.
 

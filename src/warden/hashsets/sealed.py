@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
@@ -19,41 +18,29 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from warden.errors import HashSetKeyError
+from warden.private import read_key_file
 
 MAGIC = b"WARDEN-SEALED-1\n"
 NONCE_BYTES = 12
-KEY_BYTES = 32
 
 
 def load_key(path: Path, *, create: bool) -> tuple[bytes, bool]:
-    """Read the store key from ``path``; create it (mode 0600) when absent and ``create``.
+    """Read the store key from ``path``; create it (mode 0600, in a 0700 folder) when absent and ``create``.
 
     Returns:
         The key, and whether it was just created.
 
     Raises:
-        HashSetKeyError: absent and not to be created, or not a key.
+        HashSetKeyError: absent and not to be created.
+        KeyFileError: other users can read it, it is not a key, or it cannot be created.
     """
-    if not path.exists():
-        if not create:
-            raise HashSetKeyError(
-                f"the hash-set key {path} does not exist; set WARDEN_KEY_FILE to the key this store was "
-                "sealed with"
-            )
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(KEY_BYTES)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
-            stream.write(key.hex() + "\n")
-        return key, True
     try:
-        text = path.read_text(encoding="ascii").strip()
-        key = bytes.fromhex(text)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise HashSetKeyError(f"the hash-set key {path} cannot be read as a key: {exc}") from exc
-    if len(key) != KEY_BYTES:
-        raise HashSetKeyError(f"the hash-set key {path} must hold {KEY_BYTES} bytes as hex")
-    return key, False
+        return read_key_file(path, "hash-set key", create=create)
+    except FileNotFoundError:
+        raise HashSetKeyError(
+            f"the hash-set key {path} does not exist; set WARDEN_KEY_FILE to the key this store was "
+            "sealed with"
+        ) from None
 
 
 def derive(key: bytes, purpose: str) -> bytes:

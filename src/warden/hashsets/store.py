@@ -37,6 +37,7 @@ from warden.hashsets.readers import read_hashset, write_hashset
 from warden.hashsets.sealed import derive, fingerprint, load_key, seal, unseal
 from warden.index.hash_index import HashIndex, build_index, open_index
 from warden.index.keyed import KeyedTransform
+from warden.private import make_private_dir, restrict_tree
 
 STORE_FORMAT = 1
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -253,7 +254,8 @@ class HashSetStore:
         final = self._folder(name)
         if (final / "manifest.json").exists():
             raise HashSetExistsError(f"a hash set named {name!r} is already in the store; remove it first")
-        self._sets.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self.root)
+        make_private_dir(self._sets)
         building = self._sets / f".building-{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         building.mkdir()
         try:
@@ -275,6 +277,7 @@ class HashSetStore:
                 "key_fingerprint": fingerprint(self.key),
             }
             (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            restrict_tree(building)
             if final.exists():
                 shutil.rmtree(final)
             building.rename(final)

@@ -6,7 +6,7 @@ import json
 
 from warden.grading.categories import Category, most_serious
 from warden.hashing.kinds import HashKind, VideoHash, VpdqFrame
-from warden.hashsets.formats import ReadOptions, parse_hex, preview
+from warden.hashsets.formats import ReadOptions, parse_hex, parse_source_id, preview
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import CategoryProfile, load_profile, profile_key
 
@@ -44,6 +44,7 @@ def signal_entry(signal_type: str, signal: str, category: Category, source_id: s
         ValueError: an unknown or unmatchable signal type, or a malformed signal; messages show no more
             than a short prefix of the signal.
     """
+    source_id = parse_source_id(source_id)
     name = signal_type.strip().lower()
     kind = SIGNAL_KINDS.get(name)
     if kind is None:

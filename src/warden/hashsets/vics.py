@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from warden.errors import HashSetFormatError, UsageError
 from warden.hashing.kinds import HashKind, VideoHash, vpdq_to_text
 from warden.hashsets.formats import (
+    MAX_SOURCE_ID,
     HashSetFormat,
     ReadOptions,
     WriteOptions,
@@ -125,13 +126,28 @@ def _load(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise HashSetFormatError(f"not {encoding.upper()} text", f"byte {exc.start}", path.name) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_whole_number)
     except json.JSONDecodeError as exc:
         raise HashSetFormatError(
             f"not valid JSON ({exc.msg})", f"line {exc.lineno} column {exc.colno}", path.name
         ) from None
     except RecursionError:
         raise HashSetFormatError("JSON nested too deeply", None, path.name) from None
+
+
+MAX_ID_CHARACTERS = MAX_SOURCE_ID
+"""Longest MediaID (as text) a record may carry: it becomes the entry's source id."""
+
+
+class _LongNumber(str):
+    """A JSON whole number too long to be an id or a category, kept as its digits so the record can be named
+    (Python refuses to convert more than 4,300 digits, and a case database could not hold it anyway)."""
+
+    __slots__ = ()
+
+
+def _whole_number(digits: str) -> int | str:
+    return int(digits) if len(digits) <= 40 else _LongNumber(digits)
 
 
 def _context(document: Any, source: str) -> VicsContext:
@@ -160,7 +176,29 @@ def _media(document: dict[str, Any], source: str) -> Iterator[Any]:
 
 def _where(number: int, record: dict[str, Any]) -> str:
     media_id = record.get("MediaID")
-    return f"record {number} (MediaID {str(media_id)[:20]})" if media_id is not None else f"record {number}"
+    if media_id is None or isinstance(media_id, dict | list):
+        return f"record {number}"
+    shown = str(media_id)
+    return f"record {number} (MediaID {shown[:20]}{'…' if len(shown) > 20 else ''})"
+
+
+def _media_id(value: Any) -> str | None:
+    """The record's MediaID as the entry's source id.
+
+    Raises:
+        ValueError: not a whole number or text, or longer than :data:`MAX_ID_CHARACTERS`.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"MediaID must be a whole number or text, not {type(value).__name__}")
+    text = str(value)
+    if len(text) > MAX_ID_CHARACTERS:
+        unit = "digits" if isinstance(value, _LongNumber) else "characters"
+        raise ValueError(
+            f"MediaID is {len(text)} {unit} long; at most {MAX_ID_CHARACTERS} characters are allowed"
+        )
+    return text
 
 
 def _entry(record: Any, number: int, profile: CategoryProfile, source: str) -> Entry:
@@ -207,6 +245,13 @@ def _entry(record: Any, number: int, profile: CategoryProfile, source: str) -> E
         raise fail("PhotoDNA must be text")
 
     code = record.get("Category")
+    if isinstance(code, str) and len(code.strip()) > 40:
+        unit = "digits" if isinstance(code, _LongNumber) else "characters"
+        raise fail(f"Category is {len(code.strip())} {unit} long: not a category code")
+    try:
+        source_id = _media_id(record.get("MediaID"))
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     category = profile.category_for(code)
     if category is None:
         try:
@@ -217,7 +262,6 @@ def _entry(record: Any, number: int, profile: CategoryProfile, source: str) -> E
             f"category {key} is not in profile {profile.name!r}: map it in a profile of your own "
             "(see docs/hashset-formats.md) or choose another with --profile"
         )
-    media_id = record.get("MediaID")
     vpdq: VideoHash | None = hashes.get("vpdq")
     return Entry(
         md5=hashes.get("md5"),
@@ -227,7 +271,7 @@ def _entry(record: Any, number: int, profile: CategoryProfile, source: str) -> E
         vpdq=vpdq,
         photodna=photodna.strip() if photodna else None,
         category=category,
-        source_id=str(media_id) if media_id is not None else None,
+        source_id=source_id,
     )
 
 

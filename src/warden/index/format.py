@@ -64,8 +64,20 @@ class ArrayFile:
 def save_array(folder: Path, name: str, array: np.ndarray[Any, Any]) -> ArrayFile:
     """Write ``array`` as ``folder/name`` (a plain ``.npy``, never pickled) and describe it."""
     array = np.ascontiguousarray(array)
-    np.save(folder / name, array, allow_pickle=False)
+    with (folder / name).open("wb") as handle:
+        # Through a plain writer, not ndarray.tofile, whose failed write (a full disk) loses its errno.
+        np.lib.format.write_array(_Writer(handle), array, allow_pickle=False)
     return describe_array(folder, name, array.dtype, array.shape)
+
+
+class _Writer:
+    """A file seen only through ``write``: numpy then writes it in blocks, and a full disk says ENOSPC."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    def write(self, data: bytes) -> int:
+        return int(self._handle.write(data))
 
 
 def describe_array(folder: Path, name: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> ArrayFile:

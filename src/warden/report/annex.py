@@ -21,8 +21,10 @@ from PIL import Image
 
 from warden import settings
 from warden.case.folder import Case
+from warden.case.raised_limits import recorded_raises
 from warden.evidence.base import Limits
 from warden.evidence.containers import limits_from_settings, register_built_in
+from warden.evidence.limits import raised
 from warden.evidence.locate import open_item
 from warden.grading.categories import INDECENT
 from warden.hashing.decode import DecodeError, decode_still
@@ -98,7 +100,8 @@ def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
     # Items inside containers are reached with the formats the scan used, also where no scan ran in this
     # process (``warden report``): without them, no copy inside an archive or disk image would be found.
     register_built_in()
-    limits = limits_from_settings()
+    # Containers are opened under the limits the scan used: a limit raised for an exhibit is raised here too.
+    base, raises = limits_from_settings(), recorded_raises(case.engine)
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for item in report["items"]:
         if item["category"] is None or item["state"] == "thumbnail":
@@ -114,6 +117,7 @@ def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
         thumbnail, problem = None, None
         try:
             root = roots[first["evidence"]]
+            limits = raised(base, first["evidence"], raises.get(first["evidence"], {}))
             if first["media"] == "movie":
                 thumbnail = _movie(root, first, limits)
             else:

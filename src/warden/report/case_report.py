@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from warden.case import schema
+from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.case.items import load_items
-from warden.report.chain import check_chain
 from warden.report.continuity import AuditEntry, without_idle_runs
 from warden.report.contract import CaseHeader, ReportContext, build_report
 from warden.report.method import ScanRun

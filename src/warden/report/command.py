@@ -32,7 +32,10 @@ def print_indictment(report: dict[str, Any]) -> None:
     click.echo(f"graded by an examiner: {summary['graded']}, of which disputed: {summary['disputed']}")
     audit = report["continuity"]["audit"]
     if audit["verified"]:
-        click.echo(f"audit log verified ({audit['entries']} entries summarised)")
+        summarised = f"{audit['entries']} entries summarised; anchor {audit.get('anchor')}"
+        click.echo(f"audit log verified ({summarised})")
+    elif audit.get("unchecked"):
+        click.echo(f"warden: warning: audit log not checked: {audit['unchecked']}", err=True)
     else:
         problem = audit["problem"] or {}
         click.echo(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from warden.report.chain import ChainStatus
+from warden.case.audit_verify import ChainStatus
 from warden.report.method import ScanRun
 
 HIDDEN = frozenset({"report.write"})
@@ -126,6 +126,7 @@ _EVENTS: dict[str, Describe] = {
         f"(SHA-256 {_short(d.get('sha256'))})"
     ),
     "account.create": lambda d, _: f"account {d.get('name')} created with role {d.get('role')}",
+    "account.password.failed": lambda d, _: "a password change refused: the current password given was wrong",
 }
 
 
@@ -148,6 +149,28 @@ def _evidence_json(evidence: Mapping[str, Any], added: AuditEntry | None) -> dic
         "added_at": added.at if added else None,
         "added_by": added.actor if added else None,
     }
+
+
+LOGIN_ACTIONS = frozenset({"login", "login.failed"})
+
+
+def _by_persons(entries: Sequence[AuditEntry]) -> tuple[list[AuditEntry], int]:
+    """The entries that are a person's, and how many failed logins named no account.
+
+    A login is attributed only to an account the log shows created before it: a name typed at the login
+    form (``root``, a guess, a password typed in the wrong field) is not a person of the case.
+    """
+    accounts: set[str] = set()
+    kept: list[AuditEntry] = []
+    strangers = 0
+    for entry in entries:
+        if entry.action == "account.create" and isinstance(entry.detail.get("name"), str):
+            accounts.add(entry.detail["name"])
+        if entry.action in LOGIN_ACTIONS and entry.actor not in accounts:
+            strangers += 1
+            continue
+        kept.append(entry)
+    return kept, strangers
 
 
 def _per_user(entries: Sequence[AuditEntry]) -> dict[str, dict[str, Any]]:
@@ -202,12 +225,17 @@ def continuity_section(
             for e in shown
             if e.action not in PER_USER or e.action == "grade.dispute"
         ],
-        "by_person": _per_user(shown),
+        "by_person": _per_user(_by_persons(shown)[0]),
+        "failed_logins_without_account": _by_persons(shown)[1],
         "audit": {
-            "checked": chain is not None,
+            "checked": chain is not None and chain.unchecked is None,
             "verified": chain.verified if chain is not None else None,
             "entries": len(shown),
             "last": {"id": last.id, "at": last.at, "hash": last.hash} if last else None,
+            "anchor": f"{last.id}:{last.hash}" if last else None,
             "problem": chain.fault.to_json() if chain is not None and chain.fault else None,
+            "keyed_from": chain.keyed_from if chain is not None else None,
+            "key_id": chain.key_id if chain is not None else None,
+            "unchecked": chain.unchecked if chain is not None else None,
         },
     }

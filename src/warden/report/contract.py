@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from warden import TOOL_NAME, __version__
+from warden.case.audit_verify import ChainStatus
 from warden.case.records import GradeRecord, ItemRecord, MatchRecord
-from warden.report.chain import ChainStatus
 from warden.report.continuity import AuditEntry, continuity_section
 from warden.report.exhibits import exhibit_sections, indictment_section, item_place
 from warden.report.method import ScanRun, method_section
+from warden.report.not_examined import not_examined_section
 from warden.report.summary import summarize
 from warden.sentencing.section import sentencing_section
 from warden.validation.store import StoredValidation
@@ -90,6 +91,7 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "match": match_json(best) if best is not None else None,
         "matches": len(item.matches),
         "error": "; ".join(f"{e.stage}: {e.message}" for e in item.errors) or None,
+        "not_examined": item.not_examined,
         "notes": list(item.notes),
         "state": item.state,
         "established_by": item.established_by,
@@ -121,6 +123,7 @@ def build_report(
         "summary": summarize(ordered).to_json(),
         "items": [item_json(item) for item in ordered],
     }
+    report["not_examined"] = not_examined_section(ordered)
     report["exhibits"] = exhibit_sections(header.evidence, ordered)
     report["indictment"] = indictment_section(report["summary"])
     report["method"] = method_section(context.scans, context.validation)

@@ -96,7 +96,9 @@ def exhibits_html(exhibits: Sequence[Mapping[str, Any]]) -> str:
             f"<p>{e(exhibit['kind'] or 'unknown kind')} <code>{e(exhibit['path'])}</code>"
             + (f"; SHA-256 <code>{e(exhibit['sha256'])}</code>" if exhibit.get("sha256") else "")
             + f". {e(exhibit['files_total'])} files, {e(exhibit['media_total'])} images or videos, "
-            f"{e(exhibit['unmatched_media'])} with no category yet, {e(exhibit['errors'])} with errors; "
+            f"{e(exhibit['unmatched_media'])} with no category yet, {e(exhibit['errors'])} with errors, "
+            f"{e(exhibit.get('not_examined', 0))} not examined, {e(exhibit.get('zero_byte_files', 0))} of "
+            "zero bytes; "
             f"{e(exhibit['graded'])} graded by an examiner, {e(exhibit['disputed'])} of them disputed.</p>"
             + table(_COUNT_HEADERS, _count_rows(exhibit["by_category"]))
             + _established_html(exhibit["by_established"])
@@ -187,8 +189,12 @@ def totals_html(summary: Mapping[str, Any]) -> str:
         "known_good": "Known-good files (e.g. NSRL)",
         "low_quality_pdq": "Images too plain to match perceptually (PDQ quality under 50)",
         "errors": "Items with errors (recorded, counted, never dropped)",
+        "not_examined": "Containers and members not examined (listed with the reason)",
+        "zero_byte_files": "Files of zero bytes (holding no image)",
     }
-    rows = [[f"<th>{e(label)}</th>", cell(summary[key], numeric=True)] for key, label in labels.items()]
+    rows = [
+        [f"<th>{e(label)}</th>", cell(summary.get(key, 0), numeric=True)] for key, label in labels.items()
+    ]
     thumbnails = summary.get("by_state", {}).get("thumbnail", {})
     found = sum(c["stills_files"] + c["movies_files"] for c in thumbnails.values())
     rows.append(["<th>Categorised thumbnails (counted apart)</th>", cell(found, numeric=True)])

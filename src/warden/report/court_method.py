@@ -97,6 +97,7 @@ def method_html(method: Mapping[str, Any], case: Mapping[str, Any]) -> str:
         )
         + f". Thresholds: {e(describe_thresholds(method['thresholds']))}.</p>"
         + agree
+        + _raised_limits_html(method.get("raised_limits") or [])
         + "<h3>Hash sets matched</h3>"
         + (
             table(("Name", "Entries", "Format", "Profile", "Imported from", "SHA-256 of that file"), hashsets)
@@ -108,6 +109,30 @@ def method_html(method: Mapping[str, Any], case: Mapping[str, Any]) -> str:
         + "<h3>Known limits</h3><ul>"
         + "".join(f"<li>{e(limit['text'])}</li>" for limit in method["known_limits"])
         + "</ul></section>"
+    )
+
+
+def _raised_limits_html(raised: Sequence[Mapping[str, Any]]) -> str:
+    """Container limits the examiner raised for one exhibit, and what the default had refused."""
+    if not raised:
+        return ""
+    rows = [
+        [
+            cell(limit["exhibit"]),
+            cell(limit["limit"]),
+            cell(limit["default"], numeric=True),
+            cell(limit["value"], numeric=True),
+            cell(limit["scan"], numeric=True),
+            cell("; ".join(f"{r['path']}: {r['error']}" for r in limit["refused_before"]) or "-"),
+        ]
+        for limit in raised
+    ]
+    return (
+        "<h3>Limits raised for one exhibit</h3>"
+        '<p class="warning">The default limits on what a container may cost (decompression-bomb guards) were '
+        "raised for these exhibits with <code>warden scan --raise-limit</code>; what the default had refused "
+        "was examined again under the raised limit.</p>"
+        + table(("Exhibit", "Limit", "Default", "Used", "Scan run", "Refused by the default"), rows)
     )
 
 
@@ -135,26 +160,54 @@ def _evidence_rows(evidence: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     return rows
 
 
+def _chain_html(audit: Mapping[str, Any]) -> str:
+    """The audit chain's state, how it is keyed, and the anchor to check a later copy of the case against."""
+    last = audit.get("last") or {}
+    if audit.get("keyed_from") is None:
+        keyed = "The log is not keyed (a plain SHA-256 chain, as cases made before format 4 kept it)."
+    else:
+        before = (
+            f" entries 1 to {e(audit['keyed_from'] - 1)} are the plain SHA-256 chain of an older case format"
+            if audit["keyed_from"] > 1
+            else ""
+        )
+        keyed = (
+            f"The log is keyed (HMAC-SHA-256) with audit key <code>{e(audit.get('key_id'))}</code> from "
+            f"entry {e(audit['keyed_from'])} on{';' if before else ''}{before}. Each keyed entry seals the "
+            "grades, items, matches, errors, reviews, splits, evidence records, hash sets and accounts "
+            "written before it, and a keyed head record names the last entry."
+        )
+    anchor = (
+        f" Anchor: <code>{e(audit.get('anchor') or '')}</code>, the last entry summarised (at "
+        f"{e(last.get('at'))}): give it to <code>warden audit verify --anchor</code> with a later copy of "
+        "the case to show it is the case this report was made from."
+        if last
+        else ""
+    )
+    if audit.get("unchecked"):
+        return (
+            '<p class="warning">The audit chain could not be checked for this report: '
+            f"{e(audit['unchecked'])}.{anchor}</p>"
+        )
+    if not audit["checked"]:
+        return f'<p class="warning">The audit chain was not checked for this report.{anchor}</p>'
+    if audit["verified"]:
+        return (
+            '<p class="verified">Audit chain verified: every entry follows the one before and is unchanged, '
+            f"and so is every row its entries cover. {keyed} {e(audit['entries'])} entries are summarised "
+            f"below (report writes are left out).{anchor}</p>"
+        )
+    problem = audit["problem"]
+    return (
+        f'<p class="warning"><strong>Audit chain BROKEN</strong> at entry {e(problem["id"])}'
+        f" ({e(problem['at'] or 'missing')}, {e(problem['action'] or '-')}): {e(problem['reason'])}. "
+        f"{keyed}{anchor}</p>"
+    )
+
+
 def continuity_html(continuity: Mapping[str, Any]) -> str:
     """Evidence hashes, the audit chain's state, each person's part, and every event of note."""
-    audit = continuity["audit"]
-    if not audit["checked"]:
-        chain = '<p class="warning">The audit chain was not checked for this report.</p>'
-    elif audit["verified"]:
-        last = audit["last"] or {}
-        chain = (
-            '<p class="verified">Audit chain verified: every entry follows the one before and is unchanged. '
-            f"{e(audit['entries'])} entries are summarised below (report writes are left out); the last is "
-            f"entry {e(last.get('id'))} at {e(last.get('at'))}, hash <code>{e(last.get('hash'))}</code> "
-            "(give <code>--anchor ENTRY:HASH</code> to <code>warden audit verify</code> later to show that "
-            "nothing was removed since).</p>"
-        )
-    else:
-        problem = audit["problem"]
-        chain = (
-            f'<p class="warning"><strong>Audit chain BROKEN</strong> at entry {e(problem["id"])}'
-            f" ({e(problem['at'] or 'missing')}, {e(problem['action'] or '-')}): {e(problem['reason'])}.</p>"
-        )
+    chain = _chain_html(continuity["audit"])
     people = [
         [
             cell(name),
@@ -192,6 +245,12 @@ def continuity_html(continuity: Mapping[str, Any]) -> str:
                 "Active",
             ),
             people,
+        )
+        + (
+            f"<p>{e(continuity['failed_logins_without_account'])} failed login(s) named no account of the "
+            "case (not persons; the names tried are in the audit log).</p>"
+            if continuity.get("failed_logins_without_account")
+            else ""
         )
         + "<h3>Events</h3>"
         + table(("Entry", "When (UTC)", "Who", "What"), events, "events")

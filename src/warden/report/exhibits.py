@@ -55,6 +55,8 @@ def exhibit_sections(
                 "files_total": summary["files_total"],
                 "media_total": summary["media_total"],
                 "errors": summary["errors"],
+                "not_examined": summary["not_examined"],
+                "zero_byte_files": summary["zero_byte_files"],
                 "unmatched_media": summary["unmatched_media"],
                 "by_category": summary["by_category"],
                 "by_established": summary["by_established"],

@@ -16,6 +16,7 @@ from warden.report.court_counts import (
 )
 from warden.report.court_method import continuity_html, method_html
 from warden.report.html_parts import e
+from warden.report.not_examined import not_examined_html
 from warden.sentencing.html import SENTENCING_CSS, render_section_html
 
 NO_IMAGES = (
@@ -90,6 +91,8 @@ def render_html(report: dict[str, Any]) -> str:
     if "exhibits" in report:
         sections.append(exhibits_html(report["exhibits"]))
     sections.append(grades_html(summary, report["items"]))
+    if "not_examined" in report:
+        sections.append(not_examined_html(report["not_examined"], summary))
     if "method" in report:
         sections.append(method_html(report["method"], case))
     if "continuity" in report:

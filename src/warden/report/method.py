@@ -45,6 +45,9 @@ class ScanRun:
             "operator": self.operator,
             "thresholds": self.thresholds(),
             "hashing": {key: self.options[key] for key in HASHING_KEYS if key in self.options},
+            "raised_limits": list(self.options.get("raised_limits") or []),
+            "refused_before": list(self.options.get("refused_before") or []),
+            "refused_before_count": int(self.options.get("refused_before_count") or 0),
         }
 
     def thresholds(self) -> dict[str, Any]:
@@ -97,9 +100,22 @@ def method_section(scans: Sequence[ScanRun], validation: StoredValidation | None
         "thresholds": latest.thresholds() if latest else None,
         "hashing": latest.to_json()["hashing"] if latest else None,
         "scans_agree": len(settings) <= 1,
+        "raised_limits": raised_limits(scans),
         "validation": validation_json(validation),
         "known_limits": [dict(limit) for limit in known_limits()],
     }
+
+
+def raised_limits(scans: Sequence[ScanRun]) -> list[dict[str, Any]]:
+    """Every container limit raised for one exhibit (``warden scan --raise-limit``), by scan run: the limit,
+    its default and the value used, with how many recorded items the lower limit had refused before."""
+    raised = []
+    for scan in scans:
+        refused = scan.to_json()
+        for limit in refused["raised_limits"]:
+            before = [r for r in refused["refused_before"] if r.get("evidence") == limit.get("exhibit")]
+            raised.append({"scan": scan.id, **limit, "refused_before": before})
+    return raised
 
 
 def describe_thresholds(thresholds: Mapping[str, Any] | None) -> str:

@@ -35,6 +35,8 @@ class Summary:
     files_total: int = 0
     media_total: int = 0
     errors: int = 0
+    zero_byte_files: int = 0
+    not_examined: int = 0
     known_good: int = 0
     unmatched_media: int = 0
     low_quality_pdq: int = 0
@@ -51,6 +53,8 @@ class Summary:
             "files_total": self.files_total,
             "media_total": self.media_total,
             "errors": self.errors,
+            "zero_byte_files": self.zero_byte_files,
+            "not_examined": self.not_examined,
             "known_good": self.known_good,
             "unmatched_media": self.unmatched_media,
             "low_quality_pdq": self.low_quality_pdq,
@@ -93,7 +97,8 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
     category (an item without a SHA-1, which cannot happen for a readable file, counts as its own image).
     ``by_category`` counts full images wherever found (live, deleted, carved); a thumbnail's match is only
     counted under ``by_state["thumbnail"]``, apart from full images. ``by_state`` splits the same counts by
-    where each item was found.
+    where each item was found. Errors, items not examined (with the reason) and files of zero bytes are
+    counted apart: the last two are facts about the evidence, not errors.
     """
     summary = Summary(by_category=_empty(), by_state={state: _empty() for state in STATES})
     unique: dict[tuple[str, Media], set[str]] = {}
@@ -103,6 +108,10 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
         summary.files_total += 1
         if item.errors:
             summary.errors += 1
+        if item.not_examined:
+            summary.not_examined += 1
+        if item.size == 0 and item.md5 is not None:
+            summary.zero_byte_files += 1
         is_media = item.media is not Media.OTHER
         if is_media:
             summary.media_total += 1

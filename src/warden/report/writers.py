@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from warden.csv_cells import neutralise_row
 from warden.errors import UsageError
 from warden.hashsets.profiles import load_profile
 from warden.registry import Registry
@@ -67,39 +68,46 @@ CSV_COLUMNS = (
     "established_by",
     "grade_by",
     "grade_status",
+    "audit_anchor",
 )
-"""The CSV's columns; columns are only ever added at the end."""
+"""The CSV's columns; columns are only ever added at the end. ``audit_anchor`` repeats the report's audit
+anchor (``ENTRY:HASH``) on every row, so that any copy of the rows names the case state they came from."""
 
 
 def render_csv(report: Report) -> bytes:
-    """One row per item, the best match flattened into columns."""
+    """One row per item, the best match flattened into columns; every text cell neutralised for spreadsheets
+    (:mod:`warden.csv_cells`: a file named ``=cmd|...`` is shown, never run)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    anchor = ((report.get("continuity") or {}).get("audit") or {}).get("anchor") or ""
     for item in report["items"]:
         match = item["match"] or {}
         writer.writerow(
-            [
-                item["evidence"],
-                item["path"],
-                item["media"],
-                item["format"] or "",
-                "" if item["size"] is None else item["size"],
-                item["md5"] or "",
-                item["sha1"] or "",
-                item["sha256"] or "",
-                item["category"] or "",
-                match.get("kind", ""),
-                match.get("hashset", ""),
-                match.get("source_id") or "",
-                match.get("distance", ""),
-                match.get("variant", ""),
-                item["error"] or "",
-                item.get("state") or "",
-                item.get("established_by") or "",
-                (item.get("grade") or {}).get("by") or "",
-                (item.get("grade") or {}).get("status") or "",
-            ]
+            neutralise_row(
+                [
+                    item["evidence"],
+                    item["path"],
+                    item["media"],
+                    item["format"] or "",
+                    "" if item["size"] is None else item["size"],
+                    item["md5"] or "",
+                    item["sha1"] or "",
+                    item["sha256"] or "",
+                    item["category"] or "",
+                    match.get("kind", ""),
+                    match.get("hashset", ""),
+                    match.get("source_id") or "",
+                    match.get("distance", ""),
+                    match.get("variant", ""),
+                    item["error"] or "",
+                    item.get("state") or "",
+                    item.get("established_by") or "",
+                    (item.get("grade") or {}).get("by") or "",
+                    (item.get("grade") or {}).get("status") or "",
+                    anchor,
+                ]
+            )
         )
     return buffer.getvalue().encode("utf-8")
 

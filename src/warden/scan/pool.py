@@ -5,17 +5,24 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext, SpawnContext
 from multiprocessing.process import BaseProcess
 from typing import Any, Generic, TypeVar
 
+from warden.hashing.digests import listed_identity
 from warden.scan.worker import Hasher, hash_one, worker_main
 
 T = TypeVar("T")
+
+
+HOLD = None
+"""Yielded by a task iterable instead of a task: hand out nothing more until every worker is idle (so the
+items in flight are done, and the spool copies they hold deleted, before the iterable goes on)."""
 
 
 @dataclass(slots=True)
@@ -25,10 +32,37 @@ class _Worker(Generic[T]):
     task: T | None = None
     task_id: int = -1
     started: float = 0.0
+    path: str = ""
 
 
 class WorkerFailure(Exception):
     """The worker hashing an item died or overran its time; the item gets this as its error."""
+
+
+def read_position(pid: int | None, path: str) -> int | None:
+    """How far process ``pid`` has read into the file ``path``, from Linux's ``/proc``.
+
+    None elsewhere, or when the process does not have the file open (yet, or any more).
+    """
+    if pid is None or not path:
+        return None
+    target = os.path.realpath(path)
+    furthest: int | None = None
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    for descriptor in descriptors:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{descriptor}") != target:
+                continue
+            with open(f"/proc/{pid}/fdinfo/{descriptor}", encoding="ascii") as info:
+                for line in info:
+                    if line.startswith("pos:"):
+                        furthest = max(furthest or 0, int(line.split()[1]))
+        except (OSError, ValueError):
+            continue
+    return furthest
 
 
 def _context() -> ForkServerContext | SpawnContext:
@@ -84,25 +118,45 @@ class HashingPool(Generic[T]):
         worker.connection.close()
         self._workers[self._workers.index(worker)] = self._spawn()
 
-    def map(self, tasks: Iterable[tuple[T, str]]) -> Iterator[tuple[T, dict[str, Any] | WorkerFailure]]:
-        """Hash every (task, path); yields (task, result JSON or failure) as each finishes, in any order."""
+    def map(
+        self,
+        tasks: Iterable[tuple[T, str] | None],
+        on_wait: Callable[[], None] | None = None,
+        every: float = 1.0,
+    ) -> Iterator[tuple[T, dict[str, Any] | WorkerFailure]]:
+        """Hash every (task, path); yields (task, result JSON or failure) as each finishes, in any order.
+
+        Args:
+            tasks: (task, path) pairs; :data:`HOLD` in their place waits for every worker to be idle.
+            on_wait: called about every ``every`` seconds while workers are busy (to show progress).
+            every: seconds between calls of ``on_wait``.
+        """
         queue = iter(tasks)
         exhausted = False
+        holding = False
+        last_call = time.monotonic()
         while True:
+            if holding and all(w.task is None for w in self._workers):
+                holding = False
             for worker in self._workers:
-                if worker.task is None and not exhausted:
+                if worker.task is None and not exhausted and not holding:
                     try:
-                        new_task, path = next(queue)
+                        pair = next(queue)
                     except StopIteration:
                         exhausted = True
                         break
+                    if pair is HOLD:
+                        holding = True
+                        break
+                    new_task, path = pair
                     self._next_id += 1
                     worker.task, worker.task_id, worker.started = new_task, self._next_id, time.monotonic()
+                    worker.path = path
                     # A worker that died idle cannot take the task: found below through its sentinel.
                     with contextlib.suppress(OSError):
-                        worker.connection.send_bytes(
-                            json.dumps({"task": worker.task_id, "path": path}).encode("utf-8")
-                        )
+                        # The identity the path had when listed: the worker refuses a file put in its place.
+                        request = {"task": worker.task_id, "path": path, "identity": listed_identity(path)}
+                        worker.connection.send_bytes(json.dumps(request).encode("utf-8"))
             busy = [w for w in self._workers if w.task is not None]
             if not busy:
                 if exhausted:
@@ -110,6 +164,11 @@ class HashingPool(Generic[T]):
                 continue
             now = time.monotonic()
             deadline = min(w.started for w in busy) + self._timeout
+            if on_wait is not None:
+                if now - last_call >= every:
+                    on_wait()
+                    last_call = now
+                deadline = min(deadline, last_call + every)
             ready = set(
                 wait(
                     [w.connection for w in busy] + [w.process.sentinel for w in busy],
@@ -138,6 +197,14 @@ class HashingPool(Generic[T]):
                     worker.task = None
                     self._replace(worker)
                     yield task, WorkerFailure(f"hashing took longer than {self._timeout:g} s and was stopped")
+
+    def reading(self) -> list[tuple[T, int | None]]:
+        """Each task in flight, with how many bytes of its file its worker has read so far (None: unknown)."""
+        return [
+            (worker.task, read_position(worker.process.pid, worker.path))
+            for worker in self._workers
+            if worker.task is not None
+        ]
 
     def close(self) -> None:
         """Stop every worker."""

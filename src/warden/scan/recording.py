@@ -12,7 +12,8 @@ from warden.scan.matcher import ItemHashes
 
 
 def record_for(label: str, found: Found) -> ItemRecord:
-    """The record of an item before hashing: where it is, its times, and its problem if it has one."""
+    """The record of an item before hashing: where it is, its times, and its problem if it has one (an error,
+    or why it was not examined)."""
     item = found.item
     record = ItemRecord(
         evidence=label,
@@ -26,7 +27,9 @@ def record_for(label: str, found: Found) -> ItemRecord:
         provenance=[dict(step.to_json()) for step in item.steps],
         parent=found.parent,
     )
-    if item.problem:
+    if item.problem and item.not_examined:
+        record.not_examined = item.problem
+    elif item.problem:
         record.errors.append(ItemError("evidence", item.problem))
     return record
 

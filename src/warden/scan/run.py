@@ -1,4 +1,9 @@
-"""The scan: walk the evidence, hash what is not yet in the case, match it, record it, write the reports."""
+"""The scan: walk the evidence, hash what is not yet in the case, match it, record it, write the reports.
+
+One scan of a case runs at a time (the case's scan lock). A failure of Warden's own disks, the spool's or
+the case's, stops the scan cleanly with a documented error: what was recorded stays, the item that met the
+failure is not recorded, and the same command run again resumes with it.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
 from warden import settings
-from warden.case.folder import Case, EvidenceRecord
+from warden.case.folder import Case, EvidenceRecord, operator_name
 from warden.case.items import done_keys, write_items
 from warden.case.records import ItemError, ItemRecord
-from warden.errors import EvidenceError, UsageError
-from warden.evidence.base import Item, JsonScalar
+from warden.case.redo import forget, to_redo
+from warden.case.storage_errors import as_warden_error, case_storage
+from warden.errors import CaseError, EvidenceError, NoSpaceError, UsageError, WardenError
+from warden.evidence.base import Item, JsonScalar, Limits
 from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
 from warden.evidence.sources import source_for
-from warden.evidence.walk import walk
+from warden.evidence.walk import Found, walk
+from warden.hashing.digests import ListedPath
 from warden.hashsets.store import HashSetStore, OpenHashSet
 from warden.report.case_report import write_reports
 from warden.scan.matcher import Thresholds, match_item
-from warden.scan.pool import HashingPool, WorkerFailure
-from warden.scan.progress import Progress, SilentProgress
+from warden.scan.pool import HOLD, HashingPool, WorkerFailure
+from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress
+from warden.scan.raised import RaisedLimits
 from warden.scan.recording import apply_hashes, compare_videos, record_for
-from warden.scan.spool import Spool
+from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError
 
 
 @dataclass(slots=True)
@@ -37,6 +48,7 @@ class ScanOptions:
     workers: int = 0
     exact_pdq: bool = False
     db_url: str | None = None
+    raise_limits: list[str] = field(default_factory=list)  # EXHIBIT:LIMIT=VALUE, see warden.scan.raised
 
 
 @dataclass(slots=True)
@@ -59,6 +71,7 @@ class _Task:
     record: ItemRecord
     spooled: Path | None
     is_root: bool
+    counted: int = 0  # bytes of the scan's byte total this item stands for (items directly in the evidence)
 
 
 def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[EvidenceRecord, Path]]:
@@ -75,7 +88,10 @@ def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[Evidence
         labels.add(label)
         known[str(path)] = label
         source = source_for(path)
-        size = path.stat().st_size if source.name == "file" and path.is_file() else None
+        try:
+            size = path.stat().st_size if source.name == "file" and path.is_file() else None
+        except OSError as error:
+            raise EvidenceError(f"evidence {path} cannot be read: {error.strerror}") from error
         # A file's SHA-256 is its root item's, filled in when that item is hashed (one read, not two).
         case.add_evidence(label, str(path), source.name, size, None)
     records = {record.path: record for record in case.evidence()}
@@ -107,8 +123,11 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
 
     Raises:
         EvidenceError: an evidence path does not exist.
-        UsageError: the case folder, store or spool is inside the evidence.
-        CaseMismatchError: the case was scanned against other hash sets.
+        UsageError: the case folder, store or spool is inside the evidence, or the spool cannot be written.
+        CaseMismatchError: the case was scanned against other hash sets, or is in another database.
+        CaseBusyError: another process is scanning this case now.
+        NoSpaceError: the disk holding the spool or the case is full (the scan stopped; run it again).
+        CaseError: the case folder or database failed (naming the item when recording it failed).
         HashSetNotFoundError: a named hash set is neither in the store nor a file.
     """
     progress = progress or SilentProgress()
@@ -120,137 +139,314 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
     _refuse_writing_into_evidence(options.evidence, outputs)
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
-    skip = done_keys(case.engine)
-    already = len(skip)
-    set_ids = case.set_hashsets([s.case_record() for s in open_sets], has_items=already > 0)
-    evidence = _register_evidence(case, options.evidence)
-    thresholds = Thresholds(
-        pdq_distance=settings.get_int(settings.PDQ_THRESHOLD),
-        pdq_min_quality=settings.get_int(settings.PDQ_MIN_QUALITY),
-        vpdq_percent=float(settings.get_int(settings.VPDQ_MATCH_PERCENT)),
-    )
-    hash_options = {
-        "exact_pdq": options.exact_pdq,
-        "vpdq_seconds_per_hash": float(settings.get_str(settings.VPDQ_SECONDS_PER_HASH)),
-        "vpdq_threads": 1,
-        "max_image_pixels": settings.get_int(settings.MAX_IMAGE_PIXELS),
-        "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
-    }
-    limits = limits_from_settings()
-    register_built_in()
-    warnings = [
-        f"{module.rsplit('.', 1)[-1]} containers are not opened: {why}" for module, why in UNAVAILABLE.items()
-    ]
-    for warning in warnings:
-        case.log(f"warning: {warning}")
-    workers = options.workers or settings.get_int(settings.WORKERS) or _cpu_count()
-    scan_id = case.start_scan(
-        {
-            "evidence": [str(path) for _, path in evidence],
-            "hashsets": [s.name for s in open_sets],
-            "workers": workers,
-            **hash_options,
-            **asdict(thresholds),
-            "limits": asdict(limits),
+    with case.scanning():
+        return _Scan(case, options, open_sets, progress).run(spool_parent)
+
+
+class _Scan:
+    """One run of the scan over an open, locked case."""
+
+    def __init__(
+        self, case: Case, options: ScanOptions, open_sets: list[OpenHashSet], progress: Progress
+    ) -> None:
+        self.case = case
+        self.options = options
+        self.open_sets = open_sets
+        self.progress = progress
+        self.where = case.where
+        self.batch: list[tuple[int, ItemRecord]] = []
+        self.last_commit = time.monotonic()
+        self.hashed = 0
+        self.seen = 0
+        self.estimate = 0
+        self.stopped: SpoolError | None = None
+        with case_storage(self.where, "reading what is already recorded"):
+            self.redo = to_redo(case.engine)
+            self.skip = done_keys(case.engine) - set(self.redo)
+        self.thresholds = Thresholds(
+            pdq_distance=settings.get_int(settings.PDQ_THRESHOLD),
+            pdq_min_quality=settings.get_int(settings.PDQ_MIN_QUALITY),
+            vpdq_percent=float(settings.get_int(settings.VPDQ_MATCH_PERCENT)),
+        )
+        self.hash_options = {
+            "exact_pdq": options.exact_pdq,
+            "vpdq_seconds_per_hash": float(settings.get_str(settings.VPDQ_SECONDS_PER_HASH)),
+            "vpdq_threads": 1,
+            "max_image_pixels": settings.get_int(settings.MAX_IMAGE_PIXELS),
+            "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
         }
-    )
-    # Counting lists every evidence root once more before the walk: only a display of the total needs it.
-    estimate = 0 if isinstance(progress, SilentProgress) else sum(_count(path) for _, path in evidence)
-    progress.start(max(estimate, already), already)
-    batch_size = settings.get_int(settings.BATCH_SIZE)
-    batch: list[tuple[int, ItemRecord]] = []
-    last_commit = time.monotonic()
-    hashed = 0
-    seen = 0
-    status = "interrupted"
+        self.limits: Limits = limits_from_settings()
+        self.workers = options.workers or settings.get_int(settings.WORKERS) or _cpu_count()
+        self.batch_size = settings.get_int(settings.BATCH_SIZE)
 
-    def flush() -> None:
-        nonlocal last_commit
-        if batch:
-            with case.engine.begin() as connection:
-                write_items(connection, batch, scan_id=scan_id, hashset_ids=set_ids)
-            batch.clear()
-        last_commit = time.monotonic()
+    def run(self, spool_parent: Path | None) -> ScanResult:
+        case, already = self.case, len(self.skip)
+        with case_storage(self.where, "preparing the scan"):
+            self.set_ids = case.set_hashsets([s.case_record() for s in self.open_sets], has_items=already > 0)
+            self.evidence = _register_evidence(case, self.options.evidence)
+            # Limits raised for one exhibit; what a lower limit refused before is examined again.
+            self.raised = RaisedLimits.prepare(
+                self.options.raise_limits, self.limits, self.evidence, case.engine
+            )
+            self.skip -= self.raised.redone()
+            register_built_in()
+            warnings = [
+                f"{module.rsplit('.', 1)[-1]} containers are not opened: {why}"
+                for module, why in UNAVAILABLE.items()
+            ]
+            for warning in warnings:
+                case.log(f"warning: {warning}")
+            self.scan_id = case.start_scan(
+                {
+                    "evidence": [str(path) for _, path in self.evidence],
+                    "hashsets": [s.name for s in self.open_sets],
+                    "workers": self.workers,
+                    **self.hash_options,
+                    **asdict(self.thresholds),
+                    "limits": asdict(self.limits),
+                    **self.raised.options(),
+                }
+            )
+            self.raised.forget_refused(case.engine, actor=operator_name(), scan_id=self.scan_id)
+        # Counting lists every evidence root once more before the walk: only a display of the total needs it.
+        silent = isinstance(self.progress, SilentProgress)
+        self.estimate, total_bytes = (0, None) if silent else _survey([path for _, path in self.evidence])
+        self.progress.start(max(self.estimate, already), already, total_bytes)
+        try:
+            self._hash_all(spool_parent, watch=not silent)
+        except BaseException:
+            self._finish("interrupted", quietly=True)
+            raise
+        else:
+            self._finish("interrupted" if self.stopped else "completed", quietly=False)
+        finally:
+            self.progress.finish()
+        if self.stopped is not None:
+            raise _spool_failure(self.stopped)
+        with case_storage(self.where, "writing the reports"):
+            report, written = write_reports(case)
+            case.log(
+                f"scan {self.scan_id} completed: {self.hashed} items hashed, {self.seen} in all; "
+                f"reports in {case.path}"
+            )
+        return ScanResult(
+            case=case,
+            report=report,
+            written=written,
+            hashed_now=self.hashed,
+            resumed_from=already,
+            warnings=warnings,
+        )
 
-    def record(evidence_id: int, item: ItemRecord) -> None:
-        batch.append((evidence_id, item))
-        progress.advance()
-        if len(batch) >= batch_size or time.monotonic() - last_commit > 2.0:
-            flush()
+    def _hash_all(self, spool_parent: Path | None, *, watch: bool) -> None:
+        try:
+            spool = Spool(spool_parent)
+        except SpoolError as error:
+            raise _spool_failure(error) from error
+        with (
+            spool,
+            HashingPool[_Task](
+                self.workers,
+                self.hash_options,
+                timeout=float(settings.get_int(settings.ITEM_TIMEOUT)),
+                memory_mb=settings.get_int(settings.WORKER_MEMORY_MB),
+            ) as pool,
+        ):
+            on_wait = (lambda: self._show_reading(pool)) if watch else None
+            for task, result in pool.map(self._tasks(spool), on_wait=on_wait):
+                if task.spooled is not None:
+                    spool.release(task.spooled)
+                item_record = task.record
+                if isinstance(result, WorkerFailure):
+                    item_record.errors.append(ItemError("hash", str(result)))
+                else:
+                    hashes = apply_hashes(item_record, result, self.thresholds.pdq_min_quality)
+                    item_record.matches = match_item(hashes, self.open_sets, self.thresholds, compare_videos)
+                    if task.is_root and item_record.sha256:
+                        with case_storage(self.where, "recording an evidence file's SHA-256"):
+                            self.case.set_evidence_hash(task.evidence.id, item_record.sha256)
+                self.hashed += 1
+                self._record(task.evidence.id, item_record, task.counted)
+        self._flush()
 
-    def tasks(spool: Spool) -> Iterator[tuple[_Task, str]]:
-        nonlocal seen
-        for record_, path in evidence:
+    def _tasks(self, spool: Spool) -> Iterator[tuple[_Task, str] | None]:
+        """Every item to hash, with the path a worker reads; records at once what needs no hashing."""
+        for record_, path in self.evidence:
 
             def describe(
                 item: Item, details: dict[str, JsonScalar], _record: EvidenceRecord = record_
             ) -> None:
                 # Verifying a whole image is done once per case, not again on every resume.
                 if not _record.details:
-                    case.set_evidence_details(_record.id, dict(details))
+                    with case_storage(self.where, "describing an evidence file"):
+                        self.case.set_evidence_details(_record.id, dict(details))
 
             source = source_for(path)
-            for found in walk(source.items(path), limits, spool_dir=str(spool.folder), describe=describe):
-                seen += 1
-                if seen > estimate:
-                    progress.found(seen)
-                if (record_.id, found.item.path) in skip:
-                    continue
-                item_record = record_for(record_.label, found)
-                is_root = found.depth == 0 and source.name == "file"
-                if not found.item.readable:
-                    record(record_.id, item_record)
-                    continue
-                if found.item.fs_path is not None:
-                    yield _Task(record_, item_record, None, is_root), found.item.fs_path
-                    continue
-                try:
-                    spooled = spool.put(found.item, limits.member_bytes)
-                except OSError as error:
-                    item_record.errors.append(ItemError("read", f"cannot be read: {error}"))
-                    record(record_.id, item_record)
-                    continue
-                yield _Task(record_, item_record, spooled, is_root), str(spooled)
+            try:
+                for found in walk(
+                    source.items(path),
+                    self.raised.limits_for(record_.id),
+                    spool_dir=str(spool.folder),
+                    describe=describe,
+                ):
+                    yield from self._task_for(found, record_, source.name, spool)
+                    if self.stopped is not None:
+                        return
+            except OSError as error:
+                if error.errno not in NO_SPACE_ERRNOS:
+                    raise
+                # A container spooling its members met a full disk: the walk stops; a rerun redoes it.
+                self.stopped = SpoolError(spool.folder, error)
+                return
 
-    try:
-        with (
-            Spool(spool_parent) as spool,
-            HashingPool[_Task](
-                workers,
-                hash_options,
-                timeout=float(settings.get_int(settings.ITEM_TIMEOUT)),
-                memory_mb=settings.get_int(settings.WORKER_MEMORY_MB),
-            ) as pool,
-        ):
-            for task, result in pool.map(tasks(spool)):
-                if task.spooled is not None:
-                    task.spooled.unlink(missing_ok=True)
-                item_record = task.record
-                if isinstance(result, WorkerFailure):
-                    item_record.errors.append(ItemError("hash", str(result)))
-                else:
-                    hashes = apply_hashes(item_record, result, thresholds.pdq_min_quality)
-                    item_record.matches = match_item(hashes, open_sets, thresholds, compare_videos)
-                    if task.is_root and item_record.sha256:
-                        case.set_evidence_hash(task.evidence.id, item_record.sha256)
-                hashed += 1
-                record(task.evidence.id, item_record)
-        flush()
-        status = "completed"
-    finally:
-        flush()
-        case.finish_scan(scan_id, status, {"hashed": hashed, "items": seen})
-        progress.finish()
-    report, written = write_reports(case)
-    case.log(f"scan {scan_id} completed: {hashed} items hashed, {seen} in all; reports in {case.path}")
-    return ScanResult(
-        case=case, report=report, written=written, hashed_now=hashed, resumed_from=already, warnings=warnings
+    def _task_for(
+        self, found: Found, evidence: EvidenceRecord, source: str, spool: Spool
+    ) -> Iterator[tuple[_Task, str] | None]:
+        self.seen += 1
+        if self.seen > self.estimate:
+            self.progress.found(self.seen)
+        counted = (found.item.size or 0) if found.depth == 0 else 0
+        if (evidence.id, found.item.path) in self.skip:
+            self.progress.advance(0, counted)
+            return
+        item_record = record_for(evidence.label, found)
+        is_root = found.depth == 0 and source == "file"
+        if not found.item.readable:
+            self._record(evidence.id, item_record, counted)
+            return
+        if found.item.fs_path is not None:
+            listed = ListedPath(found.item.fs_path, found.item.identity)  # the worker checks it is that file
+            yield _Task(evidence, item_record, None, is_root, counted), listed
+            return
+        for attempt in (1, 2):
+            try:
+                limit = self.raised.limits_for(evidence.id).member_bytes
+                spooled = spool.put(found.item, limit, self._copying(item_record))
+            except SpoolError as error:
+                if attempt == 1 and spool.holding:
+                    # Copies for the items in flight may be what fills the spool: let them finish, try again.
+                    yield HOLD
+                    continue
+                self.stopped = error
+                return
+            except OSError as error:
+                item_record.errors.append(ItemError("read", f"cannot be read: {error}"))
+                self._record(evidence.id, item_record, counted)
+                return
+            finally:
+                self.progress.reading([])
+            yield _Task(evidence, item_record, spooled, is_root, counted), str(spooled)
+            return
+
+    def _copying(self, record: ItemRecord) -> Any:
+        """What ``Spool.put`` tells of a large item's copy: shown as it goes, every 16 MiB."""
+        size = record.size or 0
+        if size < LARGE_ITEM_BYTES or isinstance(self.progress, SilentProgress):
+            return None
+        shown = [0]
+
+        def copied(done: int) -> None:
+            if done - shown[0] >= 16 * 1024 * 1024:
+                shown[0] = done
+                self.progress.reading([Reading(record.path, done, size, doing="copying")])
+
+        return copied
+
+    def _show_reading(self, pool: HashingPool[_Task]) -> None:
+        self.progress.reading(
+            [
+                Reading(task.record.path, done, task.record.size, counted=task.counted > 0)
+                for task, done in pool.reading()
+                if done is not None and (task.record.size or 0) >= LARGE_ITEM_BYTES
+            ]
+        )
+
+    def _record(self, evidence_id: int, item: ItemRecord, counted: int) -> None:
+        self.batch.append((evidence_id, item))
+        self.progress.advance(1, counted)
+        if len(self.batch) >= self.batch_size or time.monotonic() - self.last_commit > 2.0:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the batch in one transaction (replacing items an earlier run must redo).
+
+        Raises:
+            NoSpaceError: the disk holding the case is full (the batch is not recorded; a rerun redoes it).
+            CaseError: the database refused the batch, naming the item it refused.
+        """
+        if self.batch:
+            replaced = [
+                self.redo.pop(key) for key in ((e, r.path) for e, r in self.batch) if key in self.redo
+            ]
+            try:
+                with self.case.engine.begin() as connection:
+                    forget(connection, replaced, actor=operator_name(), scan_id=self.scan_id)
+                    write_items(connection, self.batch, scan_id=self.scan_id, hashset_ids=self.set_ids)
+            except IntegrityError as error:
+                raise CaseError(self._refused(error)) from error
+            except (OSError, SQLAlchemyError) as error:
+                raise as_warden_error(error, self.where, "recording items") from error
+            self.batch.clear()
+        self.last_commit = time.monotonic()
+
+    def _refused(self, error: IntegrityError) -> str:
+        """Which item the database refused, and why, for the error message."""
+        labels: dict[Any, str] = {record.id: record.label for record, _ in self.evidence}
+        params = error.params if isinstance(error.params, dict) else {}
+        path, evidence_id = params.get("path"), params.get("evidence_id")
+        if path is None and self.batch:
+            evidence_id, path = self.batch[0][0], self.batch[0][1].path
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "a constraint failed"
+        return (
+            f"the case database refused to record the item {labels.get(evidence_id, '?')}//{path} "
+            f"({reason}); the items recorded before it are kept. Two items of one evidence may not share a "
+            "path: this is a fault in Warden, please report it with this message"
+        )
+
+    def _finish(self, status: str, *, quietly: bool) -> None:
+        """Record the batch and how the scan ended; ``quietly`` when an error is already on its way out
+        (a scan whose end cannot be recorded stays ``running`` until the case is next opened)."""
+        detail: dict[str, Any] = {"hashed": self.hashed, "items": self.seen}
+        if self.stopped is not None:
+            detail["reason"] = str(self.stopped)
+        try:
+            self._flush()
+        except WardenError:
+            if not quietly:
+                raise
+            self.batch.clear()  # what the database refused once, it refuses again: a rerun redoes it
+        try:
+            with case_storage(self.where, "recording the end of the scan"):
+                self.case.finish_scan(self.scan_id, status, detail)
+        except WardenError:
+            if not quietly:
+                raise
+
+
+def _spool_failure(error: SpoolError) -> WardenError:
+    if error.no_space:
+        return NoSpaceError(
+            f"no space left on the disk holding the spool {error.folder} ({error.error.strerror}): the scan "
+            "stopped; what it recorded is kept and the item it was copying is not recorded. Free some space, "
+            "or set WARDEN_SPOOL to a folder on a larger disk, and run the same command again to resume"
+        )
+    return UsageError(
+        f"{error}: the scan stopped; what it recorded is kept. Set WARDEN_SPOOL to a folder Warden can "
+        "write and run the same command again to resume"
     )
 
 
-def _count(path: Path) -> int:
-    """How many items an evidence root holds at its top level: the progress bar's first estimate."""
-    return sum(1 for _ in source_for(path).items(path))
+def _survey(paths: Sequence[Path]) -> tuple[int, int | None]:
+    """How many items the evidence roots hold at their top level, and their bytes: the display's totals."""
+    count, size, sizes_known = 0, 0, True
+    for path in paths:
+        for item in source_for(path).items(path):
+            count += 1
+            if item.size is None:
+                sizes_known = False
+            else:
+                size += item.size
+    return count, size if sizes_known and count else None
 
 
 def _cpu_count() -> int:

@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from warden.hashing.digests import ListedPath, listed_identity
 from warden.hashing.item import HashOptions, hash_file
 
 
@@ -32,9 +33,12 @@ Hasher = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 def hash_one(path: str, options: dict[str, Any]) -> dict[str, Any]:
-    """Hash one file with ``HashOptions(**options)``; every failure comes back as data."""
+    """Hash one file with ``HashOptions(**options)``; every failure comes back as data.
+
+    A :class:`~warden.hashing.digests.ListedPath` is opened only if it is still the file that was listed.
+    """
     try:
-        return hash_file(Path(path), HashOptions(**options)).to_json()
+        return hash_file(Path(path), HashOptions(**options), identity=listed_identity(path)).to_json()
     except MemoryError:
         return {"errors": [{"stage": "hash", "message": "out of memory (worker memory limit reached)"}]}
     except Exception as exc:
@@ -60,7 +64,9 @@ def worker_main(
             request = json.loads(connection.recv_bytes())
         except (EOFError, OSError):
             return
-        result = hasher(request["path"], options)
+        identity = request.get("identity")
+        path = ListedPath(request["path"], (int(identity[0]), int(identity[1])) if identity else None)
+        result = hasher(path, options)
         try:
             connection.send_bytes(json.dumps({"task": request["task"], "result": result}).encode("utf-8"))
         except (BrokenPipeError, OSError):

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from warden import settings
+from warden.case import accounts
 from warden.case.folder import Case
 from warden.evidence.containers import limits_from_settings, register_built_in
 from warden.web import http_errors
@@ -43,8 +44,15 @@ def create_app(case: Case, config: ReviewConfig | None = None) -> FastAPI:
             max_bytes=settings.get_int(settings.MAX_IMAGE_BYTES),
         ),
         reveals=Reveals(config.reveal_seconds),
-        throttle=LoginThrottle(config.login_attempts, config.lockout_seconds),
+        throttle=LoginThrottle(
+            case.engine,
+            attempts=config.login_attempts,
+            client_attempts=config.client_attempts,
+            seconds=config.lockout_seconds,
+        ),
     )
+    state.throttle.forget_expired()
+    accounts.warm_up()
     app = FastAPI(title="Warden review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.review = state
     http_errors.install(app)

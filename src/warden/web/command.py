@@ -30,8 +30,16 @@ CASE_DIR = click.Path(path_type=Path, file_okay=False, exists=True)
     "--hostname",
     "hostnames",
     multiple=True,
-    help="A name or address browsers use to reach the app (with --allow-remote; repeatable). Requests "
-    "naming any other host are refused.",
+    help="A name or address browsers use to reach the app, or the TLS proxy in front of it "
+    "(review.example, or review.example:8443 off the default port; repeatable). Requests naming any other "
+    "host are refused.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address or network of a reverse proxy in front of the app (repeatable; default: "
+    "WARDEN_REVIEW_TRUSTED_PROXIES): only its X-Forwarded-Proto, -Host and -For are believed.",
 )
 @click.option(
     "--threshold",
@@ -46,6 +54,7 @@ def review_command(
     port: int,
     allow_remote: bool,
     hostnames: tuple[str, ...],
+    trusted_proxies: tuple[str, ...],
     threshold: int | None,
     db_url: str | None,
 ) -> None:
@@ -55,11 +64,13 @@ def review_command(
     greyscale until one is revealed; a second reviewer confirms or disputes. The first run creates the
     account `admin` and prints its one-time password.
     """
-    from warden.web.config import ReviewConfig, host_names, is_every_address, is_loopback
+    from warden.web.config import ReviewConfig, host_names, is_every_address, is_loopback, split_host
+    from warden.web.proxy import normal_host, parse_proxies
 
     for package in ("fastapi", "uvicorn", "multipart", "jinja2"):
         if importlib.util.find_spec(package) is None:
             raise DependencyMissingError(package, "web", "the review app")
+    proxies = parse_proxies(trusted_proxies or [settings.get_str(settings.REVIEW_TRUSTED_PROXIES)])
     if not is_loopback(host):
         if not allow_remote:
             raise UsageError(
@@ -90,8 +101,14 @@ def review_command(
             "  it is shown only now, and must be changed at the first login"
         )
     distance = threshold if threshold is not None else settings.get_int(settings.PDQ_THRESHOLD)
-    allowed = host_names(host, port).union(*(host_names(name, port) for name in hostnames))
-    config = ReviewConfig(allowed_hosts=allowed, cluster_threshold=distance)
+    allowed = host_names(host, port).union(*(host_names(split_host(name)[0], port) for name in hostnames))
+    config = ReviewConfig(
+        allowed_hosts=allowed,
+        cluster_threshold=distance,
+        port=port,
+        trusted_proxies=proxies,
+        public_hosts=frozenset(normal_host(name, "https") for name in hostnames),
+    )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Warden review of {case_dir} at http://{shown}:{port}/  (Ctrl-C stops it)")
     sys.stdout.flush()

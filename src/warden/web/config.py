@@ -1,4 +1,5 @@
-"""What the review app is told when it starts: cluster threshold, session and reveal times, allowed hosts."""
+"""What the review app is told when it starts: cluster threshold, session and reveal times, allowed hosts,
+login limits and the reverse proxies it trusts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from warden.hashing.kinds import PDQ_MATCH_DISTANCE
+from warden.web.proxy import Network
 
 
 def is_loopback(host: str) -> bool:
@@ -24,6 +26,17 @@ def is_every_address(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_unspecified
     except ValueError:
         return False
+
+
+def split_host(name: str) -> tuple[str, int | None]:
+    """A ``--hostname`` value as (name, port): ``review.example:8443``, ``[::1]:8443``, ``review.example``."""
+    if name.startswith("["):
+        address, _, rest = name[1:].partition("]")
+        return address, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    if name.count(":") == 1:
+        bare, _, port = name.partition(":")
+        return bare, int(port) if port.isdigit() else None
+    return name, None
 
 
 def host_names(host: str, port: int) -> frozenset[str]:
@@ -52,9 +65,18 @@ class ReviewConfig:
             moves on).
         clusters_per_page: clusters shown on one page of the queue.
         preview_cache_bytes: memory held by generated previews (never written to disk).
-        login_attempts: failed logins of one account before it is refused for ``lockout_seconds``.
-        lockout_seconds: how long logins to that account are refused after too many failures.
-        secure_cookies: mark cookies ``Secure`` (only when the app is served over HTTPS by a proxy).
+        port: the port the app listens on; its cookies are named for it, so two apps on one machine (cookies
+            do not tell ports apart) never share or overwrite each other's.
+        login_attempts: password checks of one account name that may fail within ``lockout_seconds``; past
+            them the name is refused until that time has passed.
+        client_attempts: the same for one client address (an IPv6 client by its /64 network), whatever names
+            it tries.
+        lockout_seconds: how long failures count, and how long a name or client is refused once over.
+        secure_cookies: always mark cookies ``Secure``; without it they are whenever the browser's scheme
+            (from a trusted proxy's ``X-Forwarded-Proto``) is HTTPS.
+        trusted_proxies: the reverse proxies whose ``X-Forwarded-Proto``, ``-Host`` and ``-For`` are believed.
+        public_hosts: ``Host`` values the app also answers through a trusted proxy: the names browsers use for
+            the proxy (``review.example``, or ``review.example:8443`` off the default port).
     """
 
     allowed_hosts: frozenset[str] = field(default_factory=lambda: host_names("127.0.0.1", 8765))
@@ -63,6 +85,10 @@ class ReviewConfig:
     reveal_seconds: int = 30
     clusters_per_page: int = 40
     preview_cache_bytes: int = 64 << 20
+    port: int = 8765
     login_attempts: int = 5
+    client_attempts: int = 20
     lockout_seconds: int = 300
     secure_cookies: bool = False
+    trusted_proxies: tuple[Network, ...] = ()
+    public_hosts: frozenset[str] = frozenset()

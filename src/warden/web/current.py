@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from warden.web.http_errors import WebError
 from warden.web.pages import session_of
@@ -66,6 +66,12 @@ def admin(request: Request) -> Session:
         raise WebError(403, "forbidden", "only an admin manages accounts")
     return session
 
+
+MAX_ID = 2**63 - 1
+"""The largest row id a case database can hold (a signed 64-bit integer in SQLite and PostgreSQL)."""
+
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""An item id in a path: one out of range can name no item, and is answered 404 like a missing one."""
 
 State = Annotated[ReviewState, Depends(review_state)]
 Anyone = Annotated[Session, Depends(current_session)]

@@ -36,6 +36,12 @@ def error_body(status: int, code: str, message: str) -> dict[str, Any]:
     return {"error": {"status": status, "code": code, "message": message}}
 
 
+INTERNAL = WebError(
+    500, "internal_error", "the review app failed on this request; the log of `warden review` says why"
+)
+"""What a request that failed unexpectedly is answered (the security gate sends it, with its headers)."""
+
+
 def wants_html(request: Request) -> bool:
     """A browser navigating or submitting a form (not the page's script, which asks for JSON)."""
     return "text/html" in request.headers.get("accept", "")
@@ -68,6 +74,9 @@ def install(app: FastAPI) -> None:
 
     async def invalid(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
+        if any(tuple(e.get("loc", ()))[:1] == ("path",) for e in error.errors()):
+            # A path naming no possible item (a word, 0, a number past the database's ids) names nothing.
+            return error_response(request, 404, "not_found", f"nothing at {request.url.path[:200]}")
         fields = ", ".join(".".join(str(part) for part in e.get("loc", ())[1:]) for e in error.errors())
         return error_response(request, 422, "invalid_request", f"missing or invalid: {fields or 'request'}")
 

@@ -2,6 +2,8 @@
 
 Enforced in one ASGI middleware, before any route runs, so no route can forget it:
 
+- a request from a trusted reverse proxy is taken as the browser made it (scheme, host and address from the
+  proxy's ``X-Forwarded-*`` headers, :mod:`warden.web.proxy`); any other peer's such headers are ignored;
 - the ``Host`` header must be one the app was started for (refuses DNS rebinding);
 - a request from another origin is refused: an ``Origin`` or ``Referer`` of another origin, or a browser's
   ``Sec-Fetch-Site`` other than ``same-origin``/``none``; a POST must positively show it comes from the app's
@@ -12,12 +14,14 @@ Enforced in one ASGI middleware, before any route runs, so no route can forget i
 - every POST carries the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``); the
   login form, which has no session yet, echoes a random cookie instead;
 - every response gets a strict Content-Security-Policy (no inline script), ``X-Frame-Options: DENY``,
-  ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store`` among others.
+  ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store`` among others, errors included: a request
+  that fails unexpectedly is answered here, with a 500 in the app's one error shape, never a bare traceback.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,9 +31,12 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warden.web.http_errors import WebError, error_response, wants_html
-from warden.web.sessions import COOKIE, LOGIN_COOKIE, Session, find_session
+from warden.web.http_errors import INTERNAL, WebError, error_response, wants_html
+from warden.web.proxy import apply_forwarded, normal_host
+from warden.web.sessions import Session, find_session, login_cookie, session_cookie
 from warden.web.state import ReviewState
+
+_LOG = logging.getLogger("warden.review")
 
 PUBLIC_PATHS = frozenset({"/login", "/health"})
 """Paths that answer without a session."""
@@ -74,27 +81,48 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_security_headers(send)
+        started = False
+        secured = _with_security_headers(send)
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await secured(message)
+
+        forwarded = apply_forwarded(scope, self.state.config.trusted_proxies)
         request = Request(scope)
         try:
-            response, body = await self._check(request, receive)
-        except WebError as refusal:
-            response, body = error_response(request, refusal.status, refusal.code, refusal.message), b""
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        await self.app(scope, _replay(body, receive), send)
+            try:
+                response, body = await self._check(request, receive, forwarded)
+            except WebError as refusal:
+                response, body = error_response(request, refusal.status, refusal.code, refusal.message), b""
+            if response is not None:
+                await response(scope, receive, tracked)
+                return
+            await self.app(scope, _replay(body, receive), tracked)
+        except Exception as error:
+            # A fault of the app (or of the database under it): the examiner gets the one error shape, with
+            # the security headers; the operator's log gets one line saying what failed.
+            _LOG.error("%s %s failed: %s: %s", request.method, request.url.path, type(error).__name__, error)
+            _LOG.debug("the failure in full", exc_info=True)
+            if started:
+                return
+            failure = error_response(request, INTERNAL.status, INTERNAL.code, INTERNAL.message)
+            await failure(scope, receive, tracked)
 
-    async def _check(self, request: Request, receive: Receive) -> tuple[Response | None, bytes]:
+    async def _check(
+        self, request: Request, receive: Receive, forwarded: bool
+    ) -> tuple[Response | None, bytes]:
         """None and the body read when the request may go on; else the response that refuses it."""
-        self._same_origin(request)
+        self._same_origin(request, forwarded)
         method, path = request.method, request.url.path
+        port = self.state.config.port
         body = b"" if method in SAFE_METHODS else await _read_body(request, receive)
         if path in PUBLIC_PATHS or (path.startswith(STATIC_PREFIX) and method in SAFE_METHODS):
             if path == "/login" and method == "POST":
-                _check_token(request.cookies.get(LOGIN_COOKIE, ""), request, body, "the login form")
+                _check_token(request.cookies.get(login_cookie(port), ""), request, body, "the login form")
             return None, body
-        session = await run_in_threadpool(self._session, request.cookies.get(COOKIE, ""))
+        session = await run_in_threadpool(self._session, request.cookies.get(session_cookie(port), ""))
         if session is None:
             if method in SAFE_METHODS and wants_html(request):
                 return RedirectResponse("/login", status_code=303), body
@@ -112,13 +140,18 @@ class Guard:
         with self.state.case.engine.connect() as connection:
             return find_session(connection, token)
 
-    def _same_origin(self, request: Request) -> None:
+    def _same_origin(self, request: Request, forwarded: bool) -> None:
+        config = self.state.config
+        scheme = request.url.scheme
         host = request.headers.get("host", "")
-        if host not in self.state.config.allowed_hosts:
-            names = ", ".join(sorted(self.state.config.allowed_hosts))
-            raise WebError(403, "wrong_host", f"this app answers as {names} only")
-        own = f"{request.url.scheme}://{host}"
+        # The names browsers use for the proxy are answered only through the proxy.
+        names = config.allowed_hosts | (config.public_hosts if forwarded else frozenset())
+        if normal_host(host, scheme) not in {normal_host(name, scheme) for name in names}:
+            shown = ", ".join(sorted(names))
+            raise WebError(403, "wrong_host", f"this app answers as {shown} only")
+        own = f"{scheme}://{normal_host(host, scheme)}"
         origin = request.headers.get("origin")
+        origin = _origin_of(origin) if origin not in (None, "null") else origin
         referer = request.headers.get("referer")
         referer_origin = _origin_of(referer) if referer else None
         site = request.headers.get("sec-fetch-site")
@@ -135,8 +168,12 @@ class Guard:
 
 
 def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    """The origin of a URL, written as a browser writes ``Origin``; a URL that cannot be read as itself."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return f"{parts.scheme}://{normal_host(parts.netloc, parts.scheme)}"
 
 
 async def _read_body(request: Request, receive: Receive) -> bytes:

@@ -18,11 +18,20 @@ from warden.case import accounts, schema
 from warden.case.accounts import Account
 from warden.clock import from_timestamp, utc_now
 
-COOKIE = "warden_session"
-"""The session cookie: HttpOnly, SameSite=Strict, path /."""
 
-LOGIN_COOKIE = "warden_login"
-"""A short-lived random value the login form must echo (there is no session yet to hold a CSRF token)."""
+def session_cookie(port: int) -> str:
+    """The session cookie's name (HttpOnly, SameSite=Strict, path /, Secure over HTTPS).
+
+    Named for the app's port: browsers keep cookies per host, not per port, so two review apps on one machine
+    would otherwise share, and overwrite, one cookie.
+    """
+    return f"warden_session_{port}"
+
+
+def login_cookie(port: int) -> str:
+    """The cookie holding a short-lived random value the login form must echo (there is no session yet to
+    hold a CSRF token); named for the port like :func:`session_cookie`."""
+    return f"warden_login_{port}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ class ReviewState:
         config: the app's settings.
         previews: blurred and clear previews, made from the evidence and held in memory.
         reveals: which item each session revealed, until when.
-        throttle: failed logins per account.
+        throttle: password checks counted per account name and per client (in the case database).
         clusters: the queue's last clustering, reused while it still holds.
     """
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
-from warden.case import schema
+from warden.case import accounts, schema
 from warden.case.records import GradeRecord
 from warden.grading import grades
 from warden.grading.categories import Category, most_serious
@@ -182,12 +182,14 @@ def review_queue(
     return [Cluster(tuple(entries[item_id] for item_id in group)) for group in groups]
 
 
-def awaiting_review(connection: Connection, reviewer: str) -> list[Graded]:
-    """Graded items whose current grade no one has reviewed yet, leaving out the reviewer's own grades."""
+def awaiting_review(connection: Connection, reviewer_id: int) -> list[Graded]:
+    """Graded items whose current grade no one has reviewed yet, leaving out the grades the reviewer may not
+    review: his own and those of accounts tied to his (one created by the other)."""
+    tied = accounts.tied_to(connection, reviewer_id)
     current = {
         item_id: record
         for item_id, record in grades.current_grades(connection).items()
-        if record.status == "unreviewed" and record.user != reviewer
+        if record.status == "unreviewed" and record.user not in tied
     }
     entries = _entries(connection, list(current))
     return [Graded(entries[item_id], current[item_id]) for item_id in sorted(current) if item_id in entries]

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from warden.web.current import Anyone, State
+from warden.case import accounts
+from warden.web.current import Anyone, ItemId, State
 from warden.web.http_errors import WebError
 from warden.web.item_view import item_view
 from warden.web.pages import render
@@ -21,7 +22,7 @@ def item_page(
     request: Request,
     state: State,
     session: Anyone,
-    item_id: int,
+    item_id: ItemId,
     show: Annotated[bool, Query()] = False,
 ) -> HTMLResponse:
     """Everything the case knows of one item; its preview is clear only while this item is revealed.
@@ -31,6 +32,7 @@ def item_page(
     state.reveals.revoke(session.key, keep=item_id)
     with state.case.engine.connect() as connection:
         view = item_view(connection, item_id)
+        tied = accounts.tied_to(connection, session.account.id)
     if view is None:
         raise WebError(404, "not_found", f"no item {item_id} in this case")
     grade = view.grade
@@ -42,9 +44,7 @@ def item_page(
             "revealed": state.reveals.allowed(session.key, item_id),
             "show_preview": show or not view.matches or view.grade is not None,
             "can_grade": session.account.can_grade,
-            "can_review": session.account.can_review
-            and grade is not None
-            and grade.user != session.account.name,
+            "can_review": session.account.can_review and grade is not None and grade.user not in tied,
             "grade_labels": GRADE_LABELS,
             "here": f"/items/{item_id}",
             "reveal_seconds": state.config.reveal_seconds,

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from warden.case import audit, schema
-from warden.web.current import Anyone, State
+from warden.web.current import Anyone, ItemId, State
 from warden.web.http_errors import WebError, wants_html
 from warden.web.previews import Preview
 
@@ -22,13 +22,13 @@ def _image(preview: Preview | None, item_id: int, kind: str) -> Response:
 
 
 @router.get("/previews/{item_id}")
-def blurred(state: State, session: Anyone, item_id: int) -> Response:
+def blurred(state: State, session: Anyone, item_id: ItemId) -> Response:
     """The blurred, greyscale preview (a keyframe strip for a video)."""
     return _image(state.previews.blurred(item_id), item_id, "blurred")
 
 
 @router.get("/previews/{item_id}/clear")
-def clear(state: State, session: Anyone, item_id: int) -> Response:
+def clear(state: State, session: Anyone, item_id: ItemId) -> Response:
     """The clear image, only while this session's reveal of this item lasts."""
     if not state.reveals.allowed(session.key, item_id):
         raise WebError(403, "not_revealed", "reveal the item first (the reveal ends when you move on)")
@@ -36,7 +36,7 @@ def clear(state: State, session: Anyone, item_id: int) -> Response:
 
 
 @router.post("/previews/{item_id}/reveal")
-def reveal(request: Request, state: State, session: Anyone, item_id: int) -> Response:
+def reveal(request: Request, state: State, session: Anyone, item_id: ItemId) -> Response:
     """Reveal one item on purpose: recorded in the audit log with who and which item."""
     with state.case.engine.begin() as connection:
         row = connection.execute(

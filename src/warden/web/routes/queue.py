@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from warden.case import schema
 from warden.grading import grades
 from warden.grading.categories import Category
-from warden.web.current import Anyone, Grader, State, local_path
+from warden.web.current import MAX_ID, Anyone, Grader, ItemId, State, local_path
 from warden.web.http_errors import WebError, wants_html
 from warden.web.pages import render
 from warden.web.worklists import review_queue
@@ -92,6 +92,8 @@ def grade(
     if scope not in SCOPES:
         raise WebError(400, "bad_request", f"scope is one of {', '.join(SCOPES)}")
     wanted = sorted(set(items))
+    if not all(1 <= item <= MAX_ID for item in wanted):
+        raise WebError(404, "not_found", "some of those items are not images or videos of this case")
     with state.case.engine.begin() as connection:
         found = connection.execute(
             select(func.count())
@@ -131,7 +133,7 @@ def split(
     request: Request,
     state: State,
     session: Grader,
-    item_id: int,
+    item_id: ItemId,
     next_path: Annotated[str, Form(alias="next")] = "/queue",
 ) -> Response:
     """Take one item out of its near-duplicate cluster, to be graded on its own."""

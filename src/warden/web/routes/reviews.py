@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from warden.grading import grades
-from warden.web.current import Anyone, Reviewer, State
+from warden.web.current import Anyone, ItemId, Reviewer, State
 from warden.web.http_errors import WebError
 from warden.web.pages import render
 from warden.web.routes.queue import GRADE_LABELS, done
@@ -22,7 +22,7 @@ def review_page(request: Request, state: State, session: Reviewer) -> HTMLRespon
     """Graded items no one has reviewed yet, other than the reviewer's own grades."""
     state.reveals.revoke(session.key)
     with state.case.engine.connect() as connection:
-        waiting = awaiting_review(connection, session.account.name)
+        waiting = awaiting_review(connection, session.account.id)
     return render(
         request,
         "reviews.html",
@@ -35,7 +35,7 @@ def review(
     request: Request,
     state: State,
     session: Reviewer,
-    item_id: int,
+    item_id: ItemId,
     verdict: Annotated[str, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
     next_path: Annotated[str, Form(alias="next")] = "/reviews",

@@ -41,7 +41,15 @@ def add_user(
     """Add an account with a first password that its owner must change at first login."""
     try:
         with state.case.engine.begin() as connection:
-            accounts.create(connection, name, role, password, by=session.account.name, must_change=True)
+            accounts.create(
+                connection,
+                name,
+                role,
+                password,
+                by=session.account.name,
+                must_change=True,
+                creator=session.account,
+            )
     except UsageError as error:
         return _page(request, state, error.message, 400)
     return RedirectResponse("/users", status_code=303)
