@@ -24,6 +24,7 @@ from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, M
 from warden.errors import AuditBrokenError, KeyFileError
 from warden.grading import grades
 from warden.grading.categories import Category
+from warden.private import read_key_file
 
 
 def status_of(case: Case) -> ChainStatus:
@@ -268,3 +269,22 @@ def test_items_a_rerun_redoes_are_released_not_taken_for_tampering(tmp_path: Pat
         connection.execute(delete(schema.items).where(schema.items.c.id == 3))  # the redone item
     fault = status_of(case).fault
     assert fault is not None and "items rows it sealed" in fault.reason
+
+
+def test_a_report_with_another_audit_key_writes_nothing_and_exits_14(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from warden.cli import main
+
+    case = make_case(tmp_path)
+    out = tmp_path / "reports"
+    for elsewhere in ("missing", "other"):
+        key = tmp_path / elsewhere / "audit.key"
+        if elsewhere == "other":
+            read_key_file(key, "audit key", create=True)
+        monkeypatch.setenv("WARDEN_AUDIT_KEY_FILE", str(key))
+        assert main(["report", str(case.path), "--out", str(out)]) == 14
+        said = capsys.readouterr().err
+        assert "keyed with audit key" in said and "WARDEN_AUDIT_KEY_FILE" in said
+        assert not out.exists()
+    assert not (tmp_path / "missing").exists()  # checking for a key never makes one

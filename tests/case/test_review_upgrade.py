@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, inspect, select
 
 from warden.case import schema
-from warden.case.database import MIGRATIONS, make_engine, migrate, sqlite_url
+from warden.case.database import MIGRATIONS, make_engine, migrate, read_meta, sqlite_url
 from warden.grading import grades
 
 AT = "2026-11-30T10:00:00Z"
@@ -85,6 +85,8 @@ def check_upgrade(engine: Engine) -> None:
     assert (current[1].user, current[1].category.value) == ("rob", "A")
     assert (history[-1].user, history[-1].what, history[-1].judge) == ("ann", "undo", "rob")
     assert "login_throttle" in inspect(engine).get_table_names()
+    # the items held before keep their paths; the last of them is noted for a rerun's warning
+    assert read_meta(engine)["paths_before_format_4"] == "2"
 
 
 def test_a_format_3_sqlite_case_upgrades_keeping_what_it_held(tmp_path: Path) -> None:

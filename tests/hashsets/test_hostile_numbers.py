@@ -33,7 +33,7 @@ def vics(path: Path, record_json: str) -> Path:
     [
         ('{"MediaID":' + "9" * 5000 + ',"Category":1,"MD5":"' + MD5 + '"}', "MediaID is 5000 digits long"),
         ('{"MediaID":"' + "9" * 5000 + '","Category":1,"MD5":"' + MD5 + '"}', "MediaID is 5000 characters"),
-        ('{"MediaID":' + "7" * 300 + ',"Category":1,"MD5":"' + MD5 + '"}', "MediaID is 300 digits long"),
+        ('{"MediaID":' + "7" * 4097 + ',"Category":1,"MD5":"' + MD5 + '"}', "MediaID is 4097 digits long"),
         ('{"MediaID":2,"Category":' + "1" * 5000 + ',"MD5":"' + MD5 + '"}', "Category is 5000 digits long"),
         ('{"MediaID":2,"Category":"' + "0" * 4999 + '1","MD5":"' + MD5 + '"}', "Category is 5000 characters"),
         ('{"MediaID":[1],"Category":1,"MD5":"' + MD5 + '"}', "MediaID must be a whole number or text"),
@@ -66,17 +66,17 @@ def test_a_source_id_longer_than_a_case_can_record_is_refused_naming_the_line(
 ) -> None:
     path = tmp_path / "list.csv"
     path.write_text(
-        "md5,sha1,sha256,pdq,category,source_id\n" + f"{MD5},,,,A,ok\n" + f"{MD5[::-1]},,,,A,{'x' * 256}\n"
+        "md5,sha1,sha256,pdq,category,source_id\n" + f"{MD5},,,,A,ok\n" + f"{MD5[::-1]},,,,A,{'x' * 4097}\n"
     )
     assert main(["hashset", "import", str(path), "--name", "long"]) == 3
     err = capsys.readouterr().err
-    assert "line 3" in err and "256 characters" in err
+    assert "line 3" in err and "4097 characters" in err
 
 
 def test_a_threatexchange_collaboration_name_too_long_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "signals.csv"
-    path.write_text(f"collab,signal_type,signal_str,category,tags\n{'c' * 300},md5,{MD5},POSITIVE_CLASS,\n")
+    path.write_text(f"collab,signal_type,signal_str,category,tags\n{'c' * 4097},md5,{MD5},POSITIVE_CLASS,\n")
     assert main(["hashset", "import", str(path), "--name", "te", "--format", "threatexchange-csv"]) == 3
-    assert "300 characters" in capsys.readouterr().err
+    assert "4097 characters" in capsys.readouterr().err

@@ -122,3 +122,16 @@ def test_the_case_keeps_why_an_item_was_not_examined_and_reads_older_cases_alike
     ].not_examined is None
     assert [error.stage for error in loaded["broken.png"].errors] == ["decode"]
     assert loaded["old-empty.jpg"].errors == [] and loaded["old-empty.jpg"].size == 0
+
+
+def test_the_csv_says_why_an_item_was_not_examined() -> None:
+    import csv
+    import io
+
+    from warden.report.writers import render_csv
+
+    rows = list(csv.DictReader(io.StringIO(render_csv(_report()).decode())))  # type: ignore[arg-type]
+    by_path = {row["path"]: row for row in rows}
+    assert "E01 is truncated" in by_path["cut.E01//(unreadable)"]["not_examined"]
+    assert by_path["cut.E01//(unreadable)"]["error"] == ""
+    assert by_path["photo.jpg"]["not_examined"] == ""

@@ -131,6 +131,9 @@ def test_a_refused_container_is_read_again_with_a_raised_limit_and_the_report_sa
     assert refused.endswith(raised["refused_before"][0]["error"])
     html = (case / "report.html").read_text()
     assert "Limits raised for one exhibit" in html and "max_ratio" in html
+    [redo] = [e for e in _report(case)["continuity"]["events"] if e["action"] == "scan.redo"]
+    assert redo["summary"].startswith("scan 2 examined 1 item again, replacing what an earlier run recorded")
+    assert redo["summary"].endswith("--raise-limit seized:max_ratio=1000): backup.zip//inner.zip")
     # The annex reaches the photo under the limit the scan used, not the default that refused it.
     [entry] = annex_entries(Case.open(case), _report(case))
     assert entry.problem is None and entry.thumbnail

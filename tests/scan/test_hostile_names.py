@@ -20,6 +20,7 @@ from warden.evidence.locate import open_item
 from warden.evidence.names import escape, levels
 
 PHOTO = "n02095570_Lakeland_terrier.jpg"
+OTHER = "n01440764_tench.jpg"
 
 # Byte names a Linux file system allows, each pair once the same path (the last holds the listed photo).
 NAMES = [
@@ -179,3 +180,52 @@ def test_a_recorded_path_opens_the_file_of_those_bytes_again(tmp_path: Path) -> 
             assert stream.read() == f"benign file {index}".encode(), text
     with open_item(evidence, "\\xfe\\\\xfe/\\xff", Limits()) as stream:
         assert stream.read() == media("photos", PHOTO).read_bytes()
+
+
+def test_evidence_named_with_any_bytes_is_scanned_resumed_and_annexed(tmp_path: Path, hashset: Path) -> None:
+    """The class of point 1 at the evidence root: a folder or file given on the command line whose own name
+    is not UTF-8 is recorded under an escaped label and path, and read again from it."""
+    folder = os.fsdecode(os.fsencode(tmp_path) + b"/ev\xff")
+    os.mkdir(folder)
+    shutil.copyfile(media("photos", PHOTO), os.path.join(folder, "a.jpg"))
+    single = os.fsdecode(os.fsencode(tmp_path) + b"/\xfe.jpg")
+    shutil.copyfile(media("photos", OTHER), single)
+    case = tmp_path / "case"
+    for _ in range(2):  # the rerun resumes: the same two exhibits, nothing counted twice
+        code = main(["scan", folder, single, "--hashset", str(hashset), "--case", str(case), "--quiet"])
+        assert code == 0
+        report = json.loads((case / "report.json").read_text())
+        assert sorted(e["label"] for e in report["case"]["evidence"]) == ["\\xfe.jpg", "ev\\xff"]
+        assert report["summary"]["files_total"] == 2
+    assert main(["report", str(case), "--annex"]) == 0
+    annex = (case / "report-annex.html").read_text()  # the listed photo, read again inside ev\xff
+    assert annex.count("<img") == 1 and "ev\\xff/a.jpg" in annex
+
+
+def test_a_rerun_of_a_case_with_paths_from_before_format_4_warns_it_may_count_twice(
+    tmp_path: Path, hashset: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name with a backslash was recorded as it is before case format 4 and is written twice now: the rerun
+    of such a case says it will count those items again, rather than do so without a word."""
+    from sqlalchemy import insert, update
+
+    from warden.case import schema
+    from warden.case.folder import Case
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    shutil.copyfile(media("photos", PHOTO), evidence / "a\\b.jpg")
+    case = tmp_path / "case"
+    assert scan(evidence, case, hashset)[0] == 0
+    opened = Case.open(case)
+    with opened.engine.begin() as connection:  # what the same scan by an older Warden left
+        connection.execute(update(schema.items).values(path="a\\b.jpg"))
+        connection.execute(insert(schema.case_meta).values(key="paths_before_format_4", value="1"))
+    opened.engine.dispose()
+    capsys.readouterr()
+
+    code, report = scan(evidence, case, hashset)
+
+    assert code == 0
+    assert "1 items recorded by a Warden before case format 4" in capsys.readouterr().err
+    assert report["summary"]["files_total"] == 2  # as warned

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tests.web.small_case import SmallCase, copy_case
 from warden.case import accounts
-from warden.errors import CaseError, UsageError
+from warden.errors import CaseError, KeyFileError, UsageError
 from warden.web.command import review_command, user_command
 
 
@@ -52,6 +52,19 @@ def test_review_stays_on_loopback_unless_told(case_dir: Path) -> None:
 def test_review_of_a_folder_that_is_no_case_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(review_command, [str(tmp_path)])
     assert isinstance(result.exception, CaseError)
+
+
+def test_review_with_another_audit_key_is_refused_before_serving(
+    case_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: served.append(args))
+    monkeypatch.setenv("WARDEN_AUDIT_KEY_FILE", str(tmp_path / "nowhere" / "audit.key"))
+    result = CliRunner().invoke(review_command, [str(case_dir)])
+    assert isinstance(result.exception, KeyFileError) and result.exception.exit_code == 14
+    assert "keyed with audit key" in str(result.exception) and served == []
 
 
 def test_first_run_prints_the_admin_one_time_password_and_the_address(

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select, update
 
 from warden.case import audit_seal, schema
-from warden.case.audit_key import AuditKey, load_audit_key, wrong_key
+from warden.case.audit_key import AuditKey, key_path, load_audit_key, wrong_key
 from warden.clock import utc_now
 from warden.errors import AuditBrokenError
 
@@ -123,6 +123,24 @@ def _check_head(connection: Connection, head: Head, key: AuditKey) -> str:
             broken.format(f"its last entry is not entry {head.entry_id}, which the head names")
         )
     return last[1]
+
+
+def check_key(connection: Connection) -> None:
+    """Refuse early what :func:`append` would refuse for the key: a command that writes files before it logs
+    them (``warden report``) calls this first, so that it writes nothing it then cannot record.
+
+    Raises:
+        KeyFileError: the case is keyed and the audit key is not here or is another key, or the key file is
+            unsafe or not a key.
+    """
+    head = read_head(connection)
+    key = load_audit_key(create=head.key_id is None)
+    if head.key_id is None:
+        return
+    if key is None:
+        raise wrong_key(key_path(), head.key_id, None)
+    if head.key_id != key.id:
+        raise wrong_key(key.path, head.key_id, key.id)
 
 
 def append(

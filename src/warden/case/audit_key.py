@@ -84,10 +84,11 @@ def load_audit_key(*, create: bool) -> AuditKey | None:
     return loaded
 
 
-def wrong_key(path: Path, case_key_id: str, key_id: str) -> KeyFileError:
-    """The error for a case keyed with another key than the one at ``path``."""
+def wrong_key(path: Path, case_key_id: str, key_id: str | None) -> KeyFileError:
+    """The error for a case keyed with another key than the one at ``path`` (None: no key is there)."""
+    found = f"the key at {path} is {key_id}" if key_id else f"there is no key at {path}"
     return KeyFileError(
-        f"this case's audit log is keyed with audit key {case_key_id}, but the key at {path} is {key_id}: "
+        f"this case's audit log is keyed with audit key {case_key_id}, but {found}: "
         "set WARDEN_AUDIT_KEY_FILE to the key the case was made with (copy it from the machine that made "
         "the case; never into the case folder)"
     )

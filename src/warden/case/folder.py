@@ -161,6 +161,11 @@ class Case:
         ):
             stream.write(f"{utc_now()} {message}\n")
 
+    def check_audit_key(self) -> None:
+        """Raise :class:`~warden.errors.KeyFileError` now if an audit entry could not be keyed later."""
+        with self.engine.connect() as connection:
+            audit.check_key(connection)
+
     def audit(self, action: str, detail: dict[str, Any]) -> None:
         """Append an entry to the audit log as the current operator."""
         with self.engine.begin() as connection:

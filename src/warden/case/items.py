@@ -21,6 +21,22 @@ def done_keys(engine: Engine) -> set[tuple[int, str]]:
     return {(int(evidence_id), str(path)) for evidence_id, path in rows}
 
 
+def paths_recorded_differently(engine: Engine) -> int:
+    """How many items recorded before case format 4 have a path format 4 may write differently: one holding
+    a backslash (now written twice), a colon (an NTFS stream name's is now escaped) or a character beyond
+    ASCII (a zip name without the UTF-8 flag is now read as DOS did). A rerun records such an item again
+    under its new path, beside the old record."""
+    with engine.connect() as connection:
+        mark = connection.execute(
+            select(schema.case_meta.c.value).where(schema.case_meta.c.key == "paths_before_format_4")
+        ).scalar()
+        if mark is None:
+            return 0
+        recorded_before = select(schema.items.c.path).where(schema.items.c.id <= int(mark))
+        paths = connection.execute(recorded_before.execution_options(yield_per=10_000)).scalars()
+        return sum(1 for path in paths if "\\" in path or ":" in path or not path.isascii())
+
+
 def write_items(
     connection: Connection,
     records: Iterable[tuple[int, ItemRecord]],

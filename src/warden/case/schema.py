@@ -32,7 +32,7 @@ evidence = Table(
     "evidence",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("label", String(255), nullable=False, unique=True),
+    Column("label", Text, nullable=False, unique=True),
     Column("path", Text, nullable=False),
     Column("kind", String(32), nullable=False),
     Column("size", BigInteger),
@@ -45,7 +45,7 @@ hashsets = Table(
     "hashsets",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(255), nullable=False, unique=True),
+    Column("name", Text, nullable=False, unique=True),
     Column("format", String(64), nullable=False),
     Column("profile", String(255)),
     Column("entries", Integer, nullable=False),
@@ -106,7 +106,7 @@ matches = Table(
     Column("hash_kind", String(16), nullable=False),
     Column("distance", Float, nullable=False),
     Column("variant", String(64), nullable=False),
-    Column("source_id", String(255)),
+    Column("source_id", Text),
     Column("category", String(32), nullable=False),
 )
 Index("ix_matches_item", matches.c.item_id)

@@ -161,3 +161,18 @@ def name_text(text: str) -> str:
         return unescape(text).decode("utf-8", "surrogateescape")
     except ValueError:
         return text
+
+
+def root_text(path: str) -> str:
+    """An evidence root's path (as the operating system gives it) as text a case can store: undecodable
+    bytes escaped, ``/`` kept as the separator (see :func:`root_path`)."""
+    return escape_text(path, reserved="")
+
+
+def root_path(text: str) -> str:
+    """The operating-system path a case stored with :func:`root_text`; a path stored before case format 4
+    (plain text, which may hold a stray backslash) is returned as it is."""
+    try:
+        return unescape(text).decode("utf-8", "surrogateescape")
+    except ValueError:
+        return text

@@ -155,8 +155,9 @@ def parse_hex(kind: HashKind, text: str) -> str:
     return value.lower()
 
 
-MAX_SOURCE_ID = 255
-"""Longest source id an entry may carry: a case database keeps a match's source id in 255 characters."""
+MAX_SOURCE_ID = 4096
+"""Longest source id an entry may carry: a path as long as Linux allows (md5sum lists name files by path);
+a longer one is no name of anything and is refused with its line."""
 
 
 def parse_source_id(text: str | None) -> str | None:

@@ -15,6 +15,7 @@ from warden.hashsets.formats import (
     complete_lines,
     content_lines,
     parse_hex,
+    parse_source_id,
     preview,
 )
 from warden.hashsets.model import Entry
@@ -52,7 +53,8 @@ class HashsumFormat(HashSetFormat):
         category = options.default_category or Category.UNCATEGORISED
         for number, text in content_lines(path):
             try:
-                kind, value, name = _parse_line(text)
+                kind, value, path_text = _parse_line(text)
+                name = parse_source_id(path_text)
             except ValueError as exc:
                 raise HashSetFormatError(str(exc), f"line {number}", source) from None
             if kind is HashKind.MD5:

@@ -26,6 +26,7 @@ from warden.evidence.base import Limits
 from warden.evidence.containers import limits_from_settings, register_built_in
 from warden.evidence.limits import raised
 from warden.evidence.locate import open_item
+from warden.evidence.names import root_path
 from warden.grading.categories import INDECENT
 from warden.hashing.decode import DecodeError, decode_still
 from warden.previews import KeyframeError, blur, keyframes, strip
@@ -96,7 +97,7 @@ def _movie(root: Path, item: Mapping[str, Any], limits: Limits) -> bytes:
 def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
     """One entry per distinct image (by SHA-1) of category A, B or C, most serious first; thumbnails of
     thumbnails are not made (the full image is there, or the thumbnail is counted apart)."""
-    roots = {record.label: Path(record.path) for record in case.evidence()}
+    roots = {record.label: Path(root_path(record.path)) for record in case.evidence()}
     # Items inside containers are reached with the formats the scan used, also where no scan ran in this
     # process (``warden report``): without them, no copy inside an archive or disk image would be found.
     register_built_in()

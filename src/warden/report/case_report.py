@@ -114,9 +114,13 @@ def write_reports(
     Raises:
         UsageError: an unknown format or profile.
         DependencyMissingError: ``pdf`` without WeasyPrint.
+        KeyFileError: the case's audit log is keyed with another key than this machine's (nothing written).
     """
     names = list(dict.fromkeys(formats or DEFAULT_FORMATS))
     writers: list[ReportWriter] = [writer_for(name, profile=profile) for name in names]
+    # Writing is logged at the end; a case keyed with another audit key than this machine's is refused first,
+    # so that no report is written that the log could not record.
+    case.check_audit_key()
     folder = out or case.path
     folder.mkdir(parents=True, exist_ok=True)
     report = build_case_report(case)

@@ -117,6 +117,10 @@ _EVENTS: dict[str, Describe] = {
         f"scan {d.get('scan')} completed: {d.get('hashed')} hashed, {d.get('items')} items"
     ),
     "scan.interrupted": lambda d, _: f"scan {d.get('scan')} interrupted: {d.get('hashed')} hashed",
+    "scan.redo": lambda d, _: (
+        f"scan {d.get('scan')} examined {_count(d.get('items'), 'item')} again, replacing what an earlier "
+        f"run recorded ({d.get('reason')}): {_listing(d.get('items'))}"
+    ),
     "grade.dispute": lambda d, item: (
         f"disputed the grade {d.get('category')} of {item(d.get('item'))}: "
         f"{d.get('note') or 'no reason given'}"
@@ -128,6 +132,18 @@ _EVENTS: dict[str, Describe] = {
     "account.create": lambda d, _: f"account {d.get('name')} created with role {d.get('role')}",
     "account.password.failed": lambda d, _: "a password change refused: the current password given was wrong",
 }
+
+
+def _count(values: Any, noun: str) -> str:
+    number = len(values) if isinstance(values, list) else 0
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _listing(values: Any, shown: int = 5) -> str:
+    """The first few of a list of names, and how many more there are."""
+    names = [str(value) for value in values] if isinstance(values, list) else []
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 def _describe(entry: AuditEntry, item: Callable[[Any], str]) -> str:

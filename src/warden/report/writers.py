@@ -69,9 +69,11 @@ CSV_COLUMNS = (
     "grade_by",
     "grade_status",
     "audit_anchor",
+    "not_examined",
 )
 """The CSV's columns; columns are only ever added at the end. ``audit_anchor`` repeats the report's audit
-anchor (``ENTRY:HASH``) on every row, so that any copy of the rows names the case state they came from."""
+anchor (``ENTRY:HASH``) on every row, so that any copy of the rows names the case state they came from;
+``not_examined`` says why Warden did not look inside an item, when it did not (a fact, not an error)."""
 
 
 def render_csv(report: Report) -> bytes:
@@ -106,6 +108,7 @@ def render_csv(report: Report) -> bytes:
                     (item.get("grade") or {}).get("by") or "",
                     (item.get("grade") or {}).get("status") or "",
                     anchor,
+                    item.get("not_examined") or "",
                 ]
             )
         )

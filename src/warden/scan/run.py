@@ -18,13 +18,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from warden import settings
 from warden.case.folder import Case, EvidenceRecord, operator_name
-from warden.case.items import done_keys, write_items
+from warden.case.items import done_keys, paths_recorded_differently, write_items
 from warden.case.records import ItemError, ItemRecord
 from warden.case.redo import forget, to_redo
 from warden.case.storage_errors import as_warden_error, case_storage
 from warden.errors import CaseError, EvidenceError, NoSpaceError, UsageError, WardenError
 from warden.evidence.base import Item, JsonScalar, Limits
 from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
+from warden.evidence.names import root_path, root_text
 from warden.evidence.sources import source_for
 from warden.evidence.walk import Found, walk
 from warden.hashing.digests import ListedPath
@@ -76,15 +77,17 @@ class _Task:
 
 def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[EvidenceRecord, Path]]:
     resolved = [given.resolve() for given in paths]
-    known = {record.path: record.label for record in case.evidence()}
+    # Stored as escaped text: a path may hold any bytes (see evidence.names); cases before format 4 stored
+    # it plain, and are matched by that form too.
+    known = {root_path(record.path): record.label for record in case.evidence()}
     labels = set(known.values())
     for path in resolved:
         if str(path) in known:
             continue
-        label = path.name or "root"
-        suffix = 2
+        name = root_text(path.name) if path.name else "root"
+        label, suffix = name, 2
         while label in labels:
-            label, suffix = f"{path.name}-{suffix}", suffix + 1
+            label, suffix = f"{name}-{suffix}", suffix + 1
         labels.add(label)
         known[str(path)] = label
         source = source_for(path)
@@ -93,8 +96,8 @@ def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[Evidence
         except OSError as error:
             raise EvidenceError(f"evidence {path} cannot be read: {error.strerror}") from error
         # A file's SHA-256 is its root item's, filled in when that item is hashed (one read, not two).
-        case.add_evidence(label, str(path), source.name, size, None)
-    records = {record.path: record for record in case.evidence()}
+        case.add_evidence(label, root_text(str(path)), source.name, size, None)
+    records = {root_path(record.path): record for record in case.evidence()}
     return [(records[str(path)], path) for path in resolved]
 
 
@@ -194,11 +197,19 @@ class _Scan:
                 f"{module.rsplit('.', 1)[-1]} containers are not opened: {why}"
                 for module, why in UNAVAILABLE.items()
             ]
+            changed = paths_recorded_differently(case.engine) if already else 0
+            if changed:
+                warnings.append(
+                    f"{changed} items recorded by a Warden before case format 4 have names it now records "
+                    "under other paths (a backslash, a colon, or a zip name without the UTF-8 flag); those "
+                    "this run finds again are recorded again and counted twice: to count this evidence "
+                    "again, scan it into a new case"
+                )
             for warning in warnings:
                 case.log(f"warning: {warning}")
             self.scan_id = case.start_scan(
                 {
-                    "evidence": [str(path) for _, path in self.evidence],
+                    "evidence": [record.path for record, _ in self.evidence],
                     "hashsets": [s.name for s in self.open_sets],
                     "workers": self.workers,
                     **self.hash_options,

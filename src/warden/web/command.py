@@ -93,6 +93,7 @@ def review_command(
     from warden.web.app import create_app
 
     case = Case.open(case_dir, db_url=db_url)
+    case.check_audit_key()  # every login and grade is logged: refuse to serve what could not be recorded
     with case.engine.begin() as connection:
         password = accounts.ensure_admin(connection)
     if password is not None:

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select
 from warden.case import schema
 from warden.evidence.base import Limits
 from warden.evidence.locate import open_item
+from warden.evidence.names import root_path
 from warden.hashing.decode import DecodeError, decode_still
 from warden.previews import KeyframeError, blur, keyframes, strip
 
@@ -140,7 +141,7 @@ class Previews:
             return None
         item_path, media, format_name, evidence_path = row
         try:
-            clear, blurred = self._render(Path(evidence_path), item_path, media, format_name)
+            clear, blurred = self._render(Path(root_path(evidence_path)), item_path, media, format_name)
         except (OSError, DecodeError, KeyframeError) as error:
             return Preview(placeholder(str(error)), "image/png", str(error))
         except Exception as error:  # hostile bytes reach archive readers and decoders that raise anything

@@ -112,8 +112,23 @@ def _audit() -> None:
 
 
 def _scan() -> None:
-    """Scan facts: zero-byte files, containers not examined (section owned by the scan-facts work)."""
+    """Scan facts: text recorded from the evidence and the hash sets has no length limit."""
     # BEGIN scan
+    # Text a case records from what it is given, which may be longer than 255 characters once escaped:
+    # a source ID (md5sum lists name files by path), an exhibit's label and a hash set's name. SQLite never
+    # enforced the length; PostgreSQL does.
+    if op.get_bind().dialect.name != "sqlite":
+        for table, column in (("matches", "source_id"), ("evidence", "label"), ("hashsets", "name")):
+            op.alter_column(table, column, type_=sa.Text)
+    # Item paths are escaped differently from format 4 on (evidence.names); the items a case already holds
+    # keep the paths they were recorded under, and the last of them is noted so a rerun can warn.
+    last = op.get_bind().execute(sa.text("SELECT max(id) FROM items")).scalar()
+    if last is not None:
+        op.execute(
+            sa.text("INSERT INTO case_meta (key, value) VALUES ('paths_before_format_4', :last)").bindparams(
+                last=str(last)
+            )
+        )
     # END scan
 
 
