@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev lib
 DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire sfdisk sgdisk hashdeep gsf \
 	chromium pdftotext nginx
 
-.PHONY: install system-deps demo test lint types unit bench clean
+.PHONY: install system-deps demo test test-quick lint types unit unit-quick bench clean
 
 # A C compiler builds Warden's PDQ index search and pdqhash; FFmpeg's development libraries are what vpdq
 # builds against; unar reads RAR archives; the rest build the test disk images and thumbnail caches
@@ -52,6 +52,12 @@ unit: install
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test: lint types unit
+
+# For developers: the same checks and every test not marked slow (see pyproject.toml's markers).
+unit-quick: install
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not slow"
+
+test-quick: lint types unit-quick
 
 bench: install
 	$(BIN)/python benchmarks/run.py

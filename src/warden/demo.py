@@ -21,8 +21,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from warden.grading.categories import Category
-from warden.hashing.kinds import VpdqFrame
+from warden.model.categories import Category
+from warden.model.hashes import VpdqFrame
 
 Edit = Callable[[Image.Image], Image.Image]
 

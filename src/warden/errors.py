@@ -1,15 +1,21 @@
-"""Every error a user can act on, one type each, with the exit code the command line returns for it.
+"""Every error a user can act on, one type each, with its exit code and the HTTP status the web answers with.
 
-The exit codes are documented in ``docs/errors.md``; a test keeps the two in step.
+Both are documented in ``docs/errors.md``; a test keeps the two in step. The command line prints the message
+and exits with ``exit_code``; the review app (and any later HTTP API) answers ``http_status`` with the body
+``{"error": {"status", "code", "message"}}``. Exceptions that never reach a user (a container that cannot be
+read, an image that cannot be decoded: per-item failures recorded as data) live beside the code that raises
+and catches them, and say so.
 """
 
 from __future__ import annotations
 
 
 class WardenError(Exception):
-    """Base of every error Warden reports to a user instead of a traceback."""
+    """Base of every error Warden reports to a user instead of a traceback (on its own: a file or folder
+    Warden cannot use)."""
 
     exit_code: int = 1
+    http_status: int = 500
     code: str = "error"
 
     def __init__(self, message: str) -> None:
@@ -17,10 +23,17 @@ class WardenError(Exception):
         self.message = message
 
 
+class InternalError(WardenError):
+    """A fault in Warden itself (a bug), named in one line instead of a traceback."""
+
+    code = "internal_error"
+
+
 class UsageError(WardenError):
     """The command was called with arguments that cannot work together."""
 
     exit_code = 2
+    http_status = 400
     code = "usage"
 
 
@@ -32,6 +45,7 @@ class HashSetFormatError(WardenError):
     """
 
     exit_code = 3
+    http_status = 422
     code = "hashset_format"
 
     def __init__(self, message: str, location: str | None = None, source: str | None = None) -> None:
@@ -45,6 +59,7 @@ class HashSetNotFoundError(WardenError):
     """No hash set of that name is in the store and no file has that path."""
 
     exit_code = 4
+    http_status = 404
     code = "hashset_not_found"
 
 
@@ -52,6 +67,7 @@ class HashSetExistsError(WardenError):
     """A hash set of that name is already in the store."""
 
     exit_code = 4
+    http_status = 409
     code = "hashset_exists"
 
 
@@ -59,6 +75,7 @@ class HashSetKeyError(WardenError):
     """The hash-set key is missing, unreadable or does not open the store."""
 
     exit_code = 5
+    http_status = 500
     code = "hashset_key"
 
 
@@ -66,6 +83,7 @@ class EvidenceError(WardenError):
     """An evidence path given on the command line does not exist or cannot be read at all."""
 
     exit_code = 6
+    http_status = 404
     code = "evidence"
 
 
@@ -73,12 +91,14 @@ class CaseError(WardenError):
     """The case folder or database cannot be created, opened or upgraded."""
 
     exit_code = 7
+    http_status = 500
     code = "case"
 
 
 class CaseMismatchError(CaseError):
     """A scan was resumed with different evidence or hash sets than the case was started with."""
 
+    http_status = 409
     code = "case_mismatch"
 
 
@@ -86,6 +106,7 @@ class IndexDamagedError(WardenError):
     """An on-disk index is missing, of an unknown version, or damaged."""
 
     exit_code = 8
+    http_status = 500
     code = "index"
 
 
@@ -93,6 +114,7 @@ class DependencyMissingError(WardenError):
     """An optional dependency is needed for this and is not installed."""
 
     exit_code = 9
+    http_status = 501
     code = "dependency_missing"
 
     def __init__(self, package: str, extra: str, purpose: str) -> None:
@@ -105,6 +127,7 @@ class AuditBrokenError(WardenError):
     """The case's audit log has an altered, missing or out-of-order entry, or rows it covers were changed."""
 
     exit_code = 10
+    http_status = 500
     code = "audit_broken"
 
 
@@ -112,6 +135,7 @@ class ValidationFailedError(WardenError):
     """A check of ``warden validate`` did not pass: the tool is not fit for casework as installed."""
 
     exit_code = 11
+    http_status = 500
     code = "validation_failed"
 
 
@@ -119,6 +143,7 @@ class CaseBusyError(CaseError):
     """Another Warden process is scanning this case now; a second scan of one case is refused."""
 
     exit_code = 12
+    http_status = 409
     code = "case_busy"
 
 
@@ -126,6 +151,7 @@ class NoSpaceError(WardenError):
     """The disk holding the case folder or the spool is full; nothing recorded is lost."""
 
     exit_code = 13
+    http_status = 507
     code = "no_space"
 
 
@@ -134,7 +160,85 @@ class KeyFileError(WardenError):
     safely; or the audit key at hand is missing or not the one the case's audit log is keyed with."""
 
     exit_code = 14
+    http_status = 500
     code = "key_file"
+
+
+# ---------------------------------------------------------------- refusals of a request to the review app
+# Raised only while the app answers a request, so they never reach the command line (exit 1 if one did).
+
+
+class RequestRefusedError(WardenError):
+    """The review app refuses a request as it was sent (a grade, scope or verdict that is not one)."""
+
+    http_status = 400
+    code = "bad_request"
+
+
+class NotLoggedInError(RequestRefusedError):
+    """The request needs a logged-in session and has none."""
+
+    http_status = 401
+    code = "unauthenticated"
+
+
+class ForbiddenError(RequestRefusedError):
+    """The account's role may not do this (a viewer grading, a non-admin managing accounts)."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+class PasswordChangeRequiredError(ForbiddenError):
+    """The account must change its one-time password before anything else."""
+
+    code = "password_change_required"
+
+
+class WrongHostError(ForbiddenError):
+    """The request names a host the app was not started for (a DNS-rebinding attempt, or a missing
+    ``--hostname``)."""
+
+    code = "wrong_host"
+
+
+class CrossOriginError(ForbiddenError):
+    """The request comes from another origin, or a form was not sent from the app's own pages."""
+
+    code = "cross_origin"
+
+
+class CsrfError(ForbiddenError):
+    """A form's CSRF token does not match its session (or the login form's cookie)."""
+
+    code = "csrf"
+
+
+class NotRevealedError(ForbiddenError):
+    """An item's unblurred preview was asked for without revealing it first."""
+
+    code = "not_revealed"
+
+
+class NotFoundError(RequestRefusedError):
+    """The request names an item (or items) this case does not have."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class RequestTooLargeError(RequestRefusedError):
+    """The request's body is larger than the app accepts."""
+
+    http_status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaTypeError(RequestRefusedError):
+    """The request's body is not a form (``application/x-www-form-urlencoded``)."""
+
+    http_status = 415
+    code = "unsupported_media_type"
 
 
 EXIT_CODES: dict[int, str] = {

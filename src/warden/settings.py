@@ -88,12 +88,14 @@ MAX_IMAGE_BYTES = _declare(
 PDQ_THRESHOLD = _declare(
     "pdq_threshold",
     "31",
-    "Largest PDQ Hamming distance that counts as a match (Meta's recommendation is 31).",
+    "Largest PDQ Hamming distance that counts as a match (Meta's recommendation is 31); also between two "
+    "frames of videos (vPDQ), and between two stills of one cluster in the review queue.",
 )
 PDQ_MIN_QUALITY = _declare(
     "pdq_min_quality",
     "50",
-    "PDQ hashes of lower quality never match perceptually (recorded as such).",
+    "PDQ hashes of lower quality never match perceptually (recorded as such), video frames of lower quality "
+    "are ignored (vPDQ), and such stills stand alone in the review queue.",
 )
 VPDQ_SECONDS_PER_HASH = _declare(
     "vpdq_seconds_per_hash",

@@ -15,15 +15,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, create_engine, delete, insert, select, update
 
-from warden.case import accounts, audit, schema
+from warden.case import accounts, audit, grades, schema
 from warden.case.audit_verify import ChainStatus, check_chain
 from warden.case.database import _alembic_config, sqlite_url
 from warden.case.folder import Case
 from warden.case.items import write_items
-from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
 from warden.errors import AuditBrokenError, KeyFileError
-from warden.grading import grades
-from warden.grading.categories import Category
+from warden.model.categories import Category
+from warden.model.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
 from warden.private import read_key_file
 
 

@@ -34,7 +34,7 @@ def _status(case: Case) -> tuple[int, object]:
     return int(steps), status
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database(request: pytest.FixtureRequest) -> str | None:
     """None for a SQLite case, else the URL of a fresh PostgreSQL database."""
     if request.param == "sqlite":
@@ -74,6 +74,7 @@ def _append_in_child(case_dir: Path, database: str | None, number: int, go: obje
     done.put(number)  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_forty_appends_in_processes_keep_the_chain(tmp_path: Path, database: str | None) -> None:
     case = _open(tmp_path / "case", database)
     case.engine.dispose()

@@ -46,6 +46,7 @@ def test_the_migrations_create_exactly_the_declared_tables(tmp_path: Path) -> No
     assert [d for d in differences if not _widened_on_sqlite(d)] == []
 
 
+@pytest.mark.slow
 def test_the_migrations_create_exactly_the_declared_tables_on_postgresql(
     tmp_path: Path, postgres_url: str
 ) -> None:

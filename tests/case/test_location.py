@@ -43,6 +43,7 @@ def with_password(url: str, password: str) -> str:
     return make_url(url)._replace(password=password).render_as_string(hide_password=False)
 
 
+@pytest.mark.slow
 def test_a_rerun_without_db_uses_the_recorded_postgresql_database(
     evidence: tuple[Path, Path],
     tmp_path: Path,
@@ -79,6 +80,7 @@ def test_a_rerun_without_db_uses_the_recorded_postgresql_database(
     assert opened.engine.dialect.name == "postgresql"
 
 
+@pytest.mark.slow
 def test_db_naming_another_database_than_recorded_is_refused(
     evidence: tuple[Path, Path],
     tmp_path: Path,
@@ -100,6 +102,7 @@ def test_db_naming_another_database_than_recorded_is_refused(
     assert scan(evidence, case, "--db", same.replace("postgresql://", "postgresql+psycopg://")) == 0
 
 
+@pytest.mark.slow
 def test_db_on_a_sqlite_case_is_refused(
     evidence: tuple[Path, Path], tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

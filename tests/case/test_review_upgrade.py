@@ -11,9 +11,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, select
 
-from warden.case import schema
+from warden.case import grades, schema
 from warden.case.database import MIGRATIONS, make_engine, migrate, read_meta, sqlite_url
-from warden.grading import grades
 
 AT = "2026-11-30T10:00:00Z"
 
@@ -94,5 +93,6 @@ def test_a_format_3_sqlite_case_upgrades_keeping_what_it_held(tmp_path: Path) ->
 
 
 @pytest.mark.usefixtures("postgres_server")
+@pytest.mark.slow
 def test_a_format_3_postgresql_case_upgrades_keeping_what_it_held(postgres_url: str) -> None:
     check_upgrade(make_engine(postgres_url))

@@ -74,7 +74,7 @@ def statuses(case: Case) -> list[str]:
         return list(connection.execute(select(schema.scans.c.status).order_by(schema.scans.c.id)).scalars())
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def test_a_second_scan_of_a_case_being_scanned_is_refused_with_exit_12(
     evidence: tuple[Path, Path],
     tmp_path: Path,
@@ -97,7 +97,7 @@ def test_a_second_scan_of_a_case_being_scanned_is_refused_with_exit_12(
     assert scan(evidence, first, *(["--db", db_url] if db_url else [])) == 0
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def test_a_scan_whose_process_died_is_marked_interrupted_when_the_case_is_next_opened(
     tmp_path: Path, database: str, request: pytest.FixtureRequest
 ) -> None:
@@ -123,6 +123,7 @@ def test_the_running_scan_of_a_live_process_is_left_running(tmp_path: Path) -> N
     assert statuses(Case.open(case_dir)) == ["interrupted"]
 
 
+@pytest.mark.slow
 def test_kill_9_during_a_scan_leaves_it_interrupted_not_running(tmp_path: Path) -> None:
     folder = tmp_path / "evidence"
     for number, photo in enumerate(sorted(media("photos").glob("*.jpg"))[:120]):

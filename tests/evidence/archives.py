@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import io
 import lzma
-import random
 import struct
 import tarfile
 import zipfile
@@ -87,24 +86,6 @@ def drain(items: Iterator[Item]) -> Drained:
     except ContainerError as exc:
         drained.error = exc
     return drained
-
-
-def damaged_copies(data: bytes, count: int = 60, seed: int = 3) -> Iterator[bytes]:
-    """Copies of an archive with random bytes changed (often in its headers) or cut short, always the same."""
-    rng = random.Random(seed)
-    for _ in range(count):
-        copy = bytearray(data)
-        roll = rng.random()
-        if roll < 0.3:
-            yield bytes(copy[: rng.randrange(len(copy))])
-            continue
-        spots = rng.randint(1, 6)
-        for _ in range(spots):
-            # Half of the changes fall in the first and last 600 bytes, where the headers are.
-            region = rng.choice([(0, 600), (len(copy) - 600, len(copy)), (0, len(copy))])
-            at = rng.randrange(max(region[0], 0), min(region[1], len(copy)))
-            copy[at] = rng.randrange(256)
-        yield bytes(copy)
 
 
 def read_until_error(item: Item, chunk: int = 1 << 20) -> tuple[int, OSError | None]:

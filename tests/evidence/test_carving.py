@@ -9,8 +9,9 @@ import pytest
 from PIL import features
 
 from tests.evidence.thumbnails import camera_jpeg, encode, photo, smallest_video
-from warden.evidence.base import State, Step
+from warden.evidence.base import Step
 from warden.evidence.carving import Carved, Reader, carve, carved_items
+from warden.model.states import State
 
 
 def reader(blob: bytes) -> Reader:

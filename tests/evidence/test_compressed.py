@@ -10,7 +10,6 @@ import pytest
 
 from tests.evidence.archives import (
     compress,
-    damaged_copies,
     drain,
     expand,
     gzip_bomb,
@@ -22,9 +21,10 @@ from tests.evidence.archives import (
     tar_of,
     zip_of,
 )
-from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, State, Step
+from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, Step
 from warden.evidence.compressed import CompressedContainer
 from warden.evidence.zip import ZipContainer
+from warden.model.states import State
 
 COMPRESSED = CompressedContainer()
 KINDS = ["gzip", "bzip2", "xz"]
@@ -121,6 +121,7 @@ def test_a_bzip2_bomb_is_cut_at_the_ratio() -> None:
     assert "possible decompression bomb" in str(error)
 
 
+@pytest.mark.slow
 def test_a_tar_bomb_inside_gzip_is_recorded_and_bounded() -> None:
     archive = compress(tar_of({"a.jpg": b"a", "zeros.bin": bytes(64 << 20), "b.jpg": b"b"}), "gzip")
     drained = drain(COMPRESSED.expand(io.BytesIO(archive), root(), Limits(member_bytes=1 << 20)))
@@ -145,9 +146,3 @@ def test_a_truncated_compressed_tar_gives_the_members_before_the_cut_then_an_err
 def test_a_damaged_stream_is_an_error() -> None:
     with pytest.raises(ContainerError, match="cannot be decompressed"):
         expand(COMPRESSED, b"\x1f\x8b\x08\x00" + bytes(30))
-
-
-def test_damaged_archives_end_as_item_or_container_errors_never_as_crashes() -> None:
-    for damaged in damaged_copies(compress(tar_of(photos(3)), "gzip")):
-        if COMPRESSED.sniff(damaged[:HEAD_BYTES], len(damaged)):
-            drain(COMPRESSED.expand(io.BytesIO(damaged), root(), Limits()))  # raises anything else

@@ -13,8 +13,9 @@ import pytest
 from tests.evidence import images
 from tests.evidence.images import MTIME, DiskImage, Read, file_item, photo_bytes, read_all
 from warden.clock import from_timestamp
-from warden.evidence.base import Item, Limits, State, Step
+from warden.evidence.base import Item, Limits, Step
 from warden.evidence.disk import disk_items, mbr_partitions
+from warden.model.states import State
 
 STAMP = from_timestamp(MTIME)
 

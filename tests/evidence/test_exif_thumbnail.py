@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from tests.evidence.thumbnails import camera_jpeg, encode, ifd, photo
-from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, State, Step
+from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, Step
 from warden.evidence.exif_thumbnail import ExifThumbnailContainer, locate
+from warden.model.states import State
 
 CONTAINER = ExifThumbnailContainer()
 PHOTO = Item((Step("file", "DCIM/photo.jpg"),))

@@ -66,6 +66,7 @@ def _peak(read: object) -> tuple[object, int]:
 
 
 @pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz"])
+@pytest.mark.slow
 def test_a_compressed_disk_image_over_the_ratio_is_read_and_its_photo_found(
     tmp_path: Path, kind: str
 ) -> None:
@@ -218,7 +219,7 @@ def test_a_member_whose_compressed_size_lies_short_is_a_read_error(method: int) 
     assert "short" in drained.read_errors["a.bin"] or "CRC" in drained.read_errors["a.bin"]
 
 
-@pytest.mark.parametrize("kind", ["gzip", "bzip2", "xz"])
+@pytest.mark.parametrize("kind", ["gzip", "bzip2", pytest.param("xz", marks=pytest.mark.slow)])
 def test_a_compressed_stream_stops_at_the_member_limit_in_bounded_memory(kind: str) -> None:
     packed = compress(bytes(64 << 20), kind)
     members = COMPRESSED.expand(
@@ -231,6 +232,7 @@ def test_a_compressed_stream_stops_at_the_member_limit_in_bounded_memory(kind: s
     assert peak < 24 << 20  # xz's own dictionary is 8 MiB; all 64 MiB would be held by an unbounded read
 
 
+@pytest.mark.slow
 def test_7z_members_are_charged_to_the_archive_budget_where_they_are_decompressed() -> None:
     files = {"a.bin": os.urandom(1 << 20) * 3, "b.bin": os.urandom(1 << 20) * 3}
     budget = Budget(Limits(), "x.7z")
@@ -240,6 +242,7 @@ def test_7z_members_are_charged_to_the_archive_budget_where_they_are_decompresse
     assert budget.bytes == 6 << 20  # once, though each member was read twice over
 
 
+@pytest.mark.slow
 def test_7z_members_past_the_archive_budget_are_not_decompressed() -> None:
     files = {"a.bin": os.urandom(1 << 20) * 3, "b.bin": os.urandom(1 << 20) * 3, "c.bin": b"c"}
     limits = Limits(total_bytes=4 << 20, exhibit="x")

@@ -13,10 +13,11 @@ import pytest
 from tests.evidence import images
 from tests.evidence.images import DiskImage, file_item, photo_bytes, read_all, sha256
 from tests.media import media
-from warden.evidence.base import HEAD_BYTES, Item, JsonScalar, Limits, State, Step
+from warden.evidence.base import HEAD_BYTES, Item, JsonScalar, Limits, Step
 from warden.evidence.raw_image import RawImageContainer, split_segments
 from warden.evidence.walk import walk
 from warden.hashing.digests import open_evidence
+from warden.model.states import State
 
 
 def head(path: Path) -> bytes:

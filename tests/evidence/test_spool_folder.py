@@ -57,6 +57,7 @@ def watched_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return created
 
 
+@pytest.mark.slow
 def test_big_members_are_spooled_only_in_the_spool_folder(tmp_path: Path, watched_tmp: list[str]) -> None:
     big = os.urandom(1 << 20) * 20  # over the 16 MiB a spool keeps in memory (and quick to pack)
     inner = zip_of({"big.bin": big}, method=zipfile.ZIP_STORED)

@@ -9,8 +9,9 @@ import struct
 import pytest
 
 from tests.evidence.thumbnails import CacheEntry, cache_entry, encode, photo, thumbcache
-from warden.evidence.base import HEAD_BYTES, Item, Limits, State, Step
+from warden.evidence.base import HEAD_BYTES, Item, Limits, Step
 from warden.evidence.thumbcache import LAYOUTS, ThumbcacheContainer, crc64
+from warden.model.states import State
 
 CONTAINER = ThumbcacheContainer()
 PARENT = Item((Step("file", "AppData/Local/Microsoft/Windows/Explorer/thumbcache_256.db"),))

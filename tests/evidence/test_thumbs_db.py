@@ -19,7 +19,8 @@ from tests.evidence.thumbnails import (
     thumbnail_stream,
     thumbs_db,
 )
-from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, State, Step
+from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, Step
+from warden.model.states import State
 
 pytest.importorskip("olefile", reason="Thumbs.db needs pip install 'warden[forensics]'")
 
@@ -122,7 +123,11 @@ def test_streams_over_the_size_limit_are_problem_items(tmp_path: Path, thumbs: l
     items = expand(thumbs_db(tmp_path, thumbs[:1]), Limits(member_bytes=100))
     size = 12 + len(thumbs[0].jpeg)
     assert [(item.steps[-1].name, item.problem) for item in items] == [
-        ("tench.jpg", f"stream of {size} bytes, over the limit of 100")
+        (
+            "tench.jpg",
+            f"stream of {size} bytes, over the limit of 100 (limit max_member_bytes=100; raise it for this "
+            "exhibit: --raise-limit 'EXHIBIT:max_member_bytes=N', N > 100)",
+        )
     ]
 
 

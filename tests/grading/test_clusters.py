@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from warden.grading.clusters import Candidate, cluster
 
 
@@ -45,3 +47,16 @@ def test_many_candidates_are_grouped_in_bounded_blocks() -> None:
     clusters = cluster(candidates)
     assert len(clusters) == 300
     assert all(len(members) == 8 for members in clusters)
+
+
+def test_the_settings_decide_the_threshold_and_the_minimum_quality(monkeypatch: pytest.MonkeyPatch) -> None:
+    a = "f" * 64
+    candidates = [Candidate(1, a, 100), Candidate(2, flip(a, list(range(20))), 60), Candidate(3, a, 40)]
+    assert cluster(candidates) == [[1, 2], [3]]
+    monkeypatch.setenv("WARDEN_PDQ_MIN_QUALITY", "30")
+    assert cluster(candidates) == [[1, 2, 3]]
+    monkeypatch.setenv("WARDEN_PDQ_MIN_QUALITY", "70")
+    assert cluster(candidates) == [[1], [2], [3]]
+    monkeypatch.setenv("WARDEN_PDQ_MIN_QUALITY", "50")
+    monkeypatch.setenv("WARDEN_PDQ_THRESHOLD", "10")
+    assert cluster(candidates) == [[1], [2], [3]]

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from tests.report.cases import SmallCase, build_small_case
 from warden.case.items import load_items
 from warden.cli import main
+from warden.cli.hashset import from_grades_command
 from warden.errors import HashSetExistsError, UsageError
-from warden.grading.categories import Category
 from warden.grading.feedback import add_grades_to_store, hashset_from_grades
-from warden.grading.feedback_command import from_grades_command
 from warden.hashsets.readers import read_hashset
 from warden.hashsets.store import HashSetStore
+from warden.model.categories import Category
 from warden.report.case_report import build_case_report
 from warden.scan.run import ScanOptions, run_scan
 
@@ -110,7 +110,7 @@ def test_the_next_case_finds_the_graded_images_by_themselves(small: SmallCase, t
     shutil.copyfile(small.evidence["laptop"] / "b.png", seized / "copy-of-b.png")
     shutil.copyfile(small.evidence["laptop"] / "d.jpg", seized / "never-graded.jpg")
     result = run_scan(ScanOptions([seized], ["grades-1"], tmp_path / "next-case", workers=1), store)
-    items = {item["path"]: item for item in result.report["items"]}
+    items = {item["path"]: item for item in build_case_report(result.case)["items"]}
     assert items["copy-of-b.png"]["category"] == "B"
     assert items["copy-of-b.png"]["established_by"] == "hashset-exact"
     assert items["copy-of-b.png"]["match"]["source_id"] == f"{small.case.id}:laptop/b.png"

@@ -69,6 +69,7 @@ def test_trimmed_picture_hashes_like_the_photo() -> None:
         assert pdq_distance(pdq_hash(trim(pixels, found))[0], expected) <= 8
 
 
+@pytest.mark.slow
 def test_few_photos_are_trimmed() -> None:
     # Measured: 24 of the 465 photos (5.2%) get a trimmed variant, about half of them with a real frame.
     photos = sorted(media("photos").glob("*.jpg"))

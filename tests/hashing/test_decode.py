@@ -95,7 +95,9 @@ def test_exif_orientation_is_applied_before_hashing(orientation: int) -> None:
     assert pdq_distance(pdq_hash(decoded.pixels)[0], pdq_hash(np.asarray(upright))[0]) <= 10
 
 
-@pytest.mark.parametrize(("fmt", "orientation"), [("JPEG", 6), ("PNG", 8)])
+@pytest.mark.parametrize(
+    ("fmt", "orientation"), [("JPEG", 6), pytest.param("PNG", 8, marks=pytest.mark.slow)]
+)
 def test_exif_orientation_is_applied_to_reduced_decodes(fmt: str, orientation: int) -> None:
     upright = _photo().resize((1300, 1100))
     exif = Image.Exif()
@@ -109,6 +111,7 @@ def test_exif_orientation_is_applied_to_reduced_decodes(fmt: str, orientation: i
     assert pdq_distance(pdq_hash(fast.pixels)[0], pdq_hash(np.asarray(upright))[0]) <= 12
 
 
+@pytest.mark.slow
 def test_big_jpeg_is_decoded_at_reduced_scale_in_fast_mode() -> None:
     data = _encode(_photo().resize((4000, 3000)), "JPEG", quality=90)
     fast = decode_still(data, "jpeg", max_pixels=BIG, reduce_to=512)
@@ -121,6 +124,7 @@ def test_big_jpeg_is_decoded_at_reduced_scale_in_fast_mode() -> None:
     assert pdq_distance(pdq_hash(fast.pixels)[0], pdq_hash(exact.pixels)[0]) <= 10
 
 
+@pytest.mark.slow
 def test_big_png_is_box_reduced_in_fast_mode_and_small_images_never_are() -> None:
     big = decode_still(_encode(_photo().resize((2100, 1400)), "PNG"), "png", max_pixels=BIG, reduce_to=512)
     assert big.reduced
@@ -141,6 +145,7 @@ def test_first_frame_of_an_animated_gif_and_webp() -> None:
         assert decoded.pixels[5, 50].tolist() == [255, 255, 255], fmt
 
 
+@pytest.mark.slow
 def test_heic_decodes_through_pillow_heif() -> None:
     pytest.importorskip("pillow_heif")
     import pillow_heif

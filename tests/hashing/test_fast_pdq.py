@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.media import media
 from warden.hashing.item import HashOptions, hash_file
 from warden.hashing.pdq import pdq_distance
+
+pytestmark = pytest.mark.slow
 
 FAST = HashOptions(variants=False)
 EXACT = HashOptions(exact_pdq=True, variants=False)

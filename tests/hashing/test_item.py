@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from tests.media import media
-from warden.hashing.item import FileHashes, HashOptions, ItemError, hash_file
-from warden.hashing.kinds import Media
+from warden.hashing.item import FileHashes, HashOptions, hash_file
 from warden.hashing.pdq import pdq_distance
+from warden.model.hashes import Media
+from warden.model.records import ItemError
 
 JSON_FIELDS = {
     "path", "media", "format", "size", "md5", "sha1", "sha256", "pdq", "pdq_quality", "pdq_method",
@@ -153,6 +154,7 @@ def test_bordered_photo_gets_trimmed_variants_and_full_size_borders(tmp_path: Pa
     assert hash_file(path, HashOptions(variants=False)).pdq_variants == []
 
 
+@pytest.mark.slow
 def test_animated_gif_hashes_its_first_frame(tmp_path: Path) -> None:
     path = tmp_path / "moving.gif"
     first = _photo()
@@ -163,6 +165,7 @@ def test_animated_gif_hashes_its_first_frame(tmp_path: Path) -> None:
     assert hashes.pdq is not None
 
 
+@pytest.mark.slow
 def test_heic_is_hashed(tmp_path: Path) -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
     pillow_heif.register_heif_opener()
@@ -199,6 +202,7 @@ def test_limits_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         HashOptions()
 
 
+@pytest.mark.slow
 def test_a_heic_copy_is_hashed_and_matches_its_jpeg(tmp_path: Path) -> None:
     pillow_heif = pytest.importorskip("pillow_heif")
     pillow_heif.register_heif_opener()

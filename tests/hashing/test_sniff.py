@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from tests.media import media
-from warden.hashing.kinds import Media
 from warden.hashing.sniff import HEAD_BYTES, SIGNATURES, register, sniff
+from warden.model.hashes import Media
 from warden.registry import DuplicateNameError
 
 

@@ -25,7 +25,13 @@ def _decode(data: bytes, reduce_to: int | None) -> object:
     return decode_still(data, sniff(data[:65536]).format, max_pixels=250_000_000, reduce_to=reduce_to)
 
 
-@pytest.mark.parametrize("name", sorted(DAMAGED))
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(name, marks=pytest.mark.slow) if name.startswith("lying-15000") else name
+        for name in sorted(DAMAGED)
+    ],
+)
 @pytest.mark.parametrize("reduce_to", [None, FAST_MIN_SIDE], ids=["exact", "fast"])
 def test_every_damaged_still_is_an_error_that_says_so(name: str, reduce_to: int | None) -> None:
     with pytest.raises(DecodeError) as raised:

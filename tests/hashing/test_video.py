@@ -8,10 +8,10 @@ import pytest
 
 from tests.media import media
 from warden.hashing.item import hash_file
-from warden.hashing.kinds import VpdqFrame
 from warden.hashing.pdq import pdq_distance
 from warden.hashing.video import VideoHashError, hash_video, vpdq_available
 from warden.hashing.video_match import match_vpdq
+from warden.model.hashes import VpdqFrame
 
 pytestmark = pytest.mark.skipif(not vpdq_available(), reason="vpdq is not installed")
 
@@ -42,7 +42,14 @@ def _frame_distances(clip: str, expected: str, downsample: tuple[int, int]) -> l
     ]
 
 
-@pytest.mark.parametrize("clip", ["pattern-sd-grey-bar", "pattern-hd-no-bar", "test-padded-dimensions"])
+@pytest.mark.parametrize(
+    "clip",
+    [
+        "pattern-sd-grey-bar",
+        pytest.param("pattern-hd-no-bar", marks=pytest.mark.slow),
+        pytest.param("test-padded-dimensions", marks=pytest.mark.slow),
+    ],
+)
 def test_every_frame_agrees_with_the_reference(clip: str) -> None:
     assert max(_frame_distances(clip, clip, (0, 0))) < DISTANCE_TOLERANCE
 
@@ -50,7 +57,7 @@ def test_every_frame_agrees_with_the_reference(clip: str) -> None:
 @pytest.mark.parametrize(
     ("clip", "expected", "downsample"),
     [
-        ("doorknob-hd-no-bar", "doorknob-hd-no-bar", (0, 0)),
+        pytest.param("doorknob-hd-no-bar", "doorknob-hd-no-bar", (0, 0), marks=pytest.mark.slow),
         ("pattern-sd-grey-bar", "pattern-sd-grey-bar-128x128", (128, 128)),
     ],
 )
@@ -68,6 +75,7 @@ def test_one_frame_a_second_by_default() -> None:
     assert all(isinstance(frame, VpdqFrame) and len(frame.pdq) == 64 for frame in frames)
 
 
+@pytest.mark.slow
 def test_an_edited_clip_matches_its_original_end_to_end() -> None:
     original = hash_file(media("videos", "chair-orig-22-sd-bar.mp4"))
     grey = hash_file(media("videos", "chair-22-sd-grey-bar.mp4"))

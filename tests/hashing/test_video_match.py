@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 from tests.media import media
-from warden.hashing.kinds import VideoHash, VpdqFrame
 from warden.hashing.video_match import distinct_good_frames, match_vpdq
+from warden.model.hashes import VideoHash, VpdqFrame
 
 # Hashes at least 64 bits from each other; a "near" copy of one is 20 bits away from it.
 FAR = ["0" * 64] + ["0" * 16 * k + "f" * 16 + "0" * 16 * (3 - k) for k in range(4)]

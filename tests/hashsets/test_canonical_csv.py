@@ -11,11 +11,11 @@ import pytest
 from tests.hashsets.samples import md5, pdq, sha1, sha256, write
 from tests.media import media
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
-from warden.hashing.kinds import VpdqFrame
 from warden.hashsets.canonical_csv import CanonicalCsvFormat
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
+from warden.model.hashes import VpdqFrame
 
 FORMAT = CanonicalCsvFormat()
 HEADER = "md5,sha1,sha256,pdq,category,source_id"

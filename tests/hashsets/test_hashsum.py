@@ -8,10 +8,10 @@ import pytest
 
 from tests.hashsets.samples import md5, sha1, sha256, write
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.hashsum import HashsumFormat
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
 
 FORMAT = HashsumFormat()
 

@@ -10,9 +10,9 @@ import pytest
 
 from tests.hashsets.samples import md5, nsrl_db, sha1, sha256
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.nsrl import NsrlRdsFormat
+from warden.model.categories import Category
 
 FORMAT = NsrlRdsFormat()
 

@@ -9,9 +9,9 @@ import pytest
 from tests.hashsets.samples import pdq, write
 from tests.media import media
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.pdq_text import PdqTextFormat
+from warden.model.categories import Category
 
 FORMAT = PdqTextFormat()
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from warden.errors import UsageError
-from warden.grading.categories import Category
 from warden.hashsets.profiles import (
     CategoryProfile,
     list_profiles,
@@ -17,6 +16,7 @@ from warden.hashsets.profiles import (
     profile_key,
     user_profile_dir,
 )
+from warden.model.categories import Category
 
 
 def user_profile(name: str, body: dict[str, object]) -> Path:

@@ -11,7 +11,6 @@ import pytest
 
 from tests.hashsets import samples
 from warden.errors import HashSetFormatError, HashSetNotFoundError, UsageError
-from warden.grading.categories import Category
 from warden.hashsets.formats import HashSetFormat, ReadOptions, WriteOptions
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import load_profile
@@ -24,6 +23,7 @@ from warden.hashsets.readers import (
     register,
     write_hashset,
 )
+from warden.model.categories import Category
 from warden.registry import DuplicateNameError
 
 BUILT_IN = ["csv", "vics", "threatexchange-csv", "threatexchange-text", "hashsum", "pdq-text", "nsrl-rds"]

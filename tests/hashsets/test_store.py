@@ -10,8 +10,8 @@ import pytest
 
 from tests.media import media
 from warden.errors import HashSetExistsError, HashSetFormatError, HashSetKeyError, HashSetNotFoundError
-from warden.hashing.kinds import HashKind
 from warden.hashsets.store import HashSetStore
+from warden.model.hashes import HashKind
 
 PDQ = "d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22"
 

@@ -9,10 +9,10 @@ import pytest
 
 from tests.hashsets.samples import md5, pdq, write
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.profiles import CategoryProfile, load_profile
 from warden.hashsets.threatexchange_csv import ThreatExchangeCsvFormat
+from warden.model.categories import Category
 
 CSV = ThreatExchangeCsvFormat()
 HEADER = "collab,signal_type,signal_str,category,tags"

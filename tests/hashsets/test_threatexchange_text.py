@@ -9,13 +9,13 @@ import pytest
 
 from tests.hashsets.samples import md5, pdq, sha256, write
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
-from warden.hashing.kinds import VpdqFrame
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import load_profile
 from warden.hashsets.threatexchange_csv import ThreatExchangeCsvFormat
 from warden.hashsets.threatexchange_text import ThreatExchangeTextFormat
+from warden.model.categories import Category
+from warden.model.hashes import VpdqFrame
 
 TEXT = ThreatExchangeTextFormat()
 CSV_HEADER = "collab,signal_type,signal_str,category,tags"

@@ -22,12 +22,12 @@ from tests.hashsets.samples import (
     write,
 )
 from warden.errors import HashSetFormatError, UsageError
-from warden.grading.categories import Category
-from warden.hashing.kinds import VpdqFrame
 from warden.hashsets.formats import ReadOptions, WriteOptions
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import CategoryProfile, load_profile
 from warden.hashsets.vics import VicsContext, VicsFormat
+from warden.model.categories import Category
+from warden.model.hashes import VpdqFrame
 
 FORMAT = VicsFormat()
 

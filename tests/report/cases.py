@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from warden.case import accounts
+from warden.case import accounts, grades
 from warden.case.folder import Case
 from warden.case.items import write_items
-from warden.case.records import ItemRecord, MatchKind, MatchRecord
-from warden.grading import grades
-from warden.grading.categories import Category
 from warden.hashing.item import hash_file
+from warden.model.categories import Category
+from warden.model.records import ItemRecord, MatchKind, MatchRecord
+from warden.model.states import State
 
 THRESHOLDS = {"pdq_distance": 31, "pdq_min_quality": 50, "vpdq_percent": 80.0}
 
@@ -40,7 +40,7 @@ def picture(path: Path, seed: int, size: tuple[int, int] = (96, 72)) -> Path:
     return path
 
 
-def _record(label: str, root: Path, relative: str, state: str = "live") -> ItemRecord:
+def _record(label: str, root: Path, relative: str, state: State = State.LIVE) -> ItemRecord:
     hashes = hash_file(root / relative)
     return ItemRecord(
         evidence=label,
@@ -101,7 +101,7 @@ def build_small_case(root: Path) -> SmallCase:
         if "a" in Path(relative).stem.split("-")[0]:
             record.matches = [exact]
         records.append((laptop_id, record))
-    deleted = _record("phone", phone, "old/a.jpg", state="deleted")
+    deleted = _record("phone", phone, "old/a.jpg", state=State.DELETED)
     deleted.matches = [exact]
     matched = _record("phone", phone, "f.jpg")
     matched.matches = [perceptual]

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from tests.report.cases import build_small_case, picture
 from warden.case import schema
 from warden.case.items import write_items
-from warden.case.records import ItemRecord, MatchKind, MatchRecord, Media
 from warden.evidence.base import CONTAINERS
-from warden.grading.categories import Category
+from warden.model.categories import Category
+from warden.model.records import ItemRecord, MatchKind, MatchRecord, Media
 from warden.report.annex import THUMB_SIDE
 from warden.report.case_report import write_reports
 
@@ -56,6 +56,7 @@ def test_the_annex_is_separate_marked_and_every_thumbnail_is_blurred_grey_and_sm
     assert html.count("laptop/DCIM/a.jpg") == 1 and "phone/old/a.jpg" in html
 
 
+@pytest.mark.slow
 def test_a_changed_evidence_file_gets_no_thumbnail_and_says_why(tmp_path: Path) -> None:
     small = build_small_case(tmp_path)
     (small.evidence["laptop"] / "b.png").write_bytes(b"\x89PNG\r\n\x1a\nnot the recorded bytes")
@@ -67,6 +68,7 @@ def test_a_changed_evidence_file_gets_no_thumbnail_and_says_why(tmp_path: Path) 
     assert "not in the evidence any more" in html or "no thumbnail" in html
 
 
+@pytest.mark.slow
 def test_a_copy_inside_an_archive_gets_its_thumbnail_where_no_scan_ran_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

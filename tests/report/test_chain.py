@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
 from warden.case import schema
-from warden.case.audit_command import AuditBrokenError, audit_command
 from warden.case.folder import Case
+from warden.cli.audit import AuditBrokenError, audit_command
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.report.cases import build_small_case
+from warden.cli.report import report_command
 from warden.errors import UsageError
-from warden.report.command import report_command
 
 
 def test_default_formats_are_everything_but_pdf_and_the_indictment_is_printed(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from warden.case.records import ItemRecord, MatchKind, MatchRecord, Media
-from warden.grading.categories import Category
+from warden.model.categories import Category
+from warden.model.records import ItemRecord, MatchKind, MatchRecord, Media
 from warden.report.contract import SCHEMA, CaseHeader, build_report
 from warden.report.writers import WRITERS
 

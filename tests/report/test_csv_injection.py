@@ -19,10 +19,10 @@ from PIL import Image
 
 from warden.cli import main
 from warden.csv_cells import TRIGGERS, neutralise, restore
-from warden.grading.categories import Category
 from warden.hashsets.canonical_csv import CanonicalCsvFormat
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
 
 FORMULAS = [
     '=HYPERLINK("http://127.0.0.1/x","open")',

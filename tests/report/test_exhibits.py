@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from warden.case.records import ItemRecord, MatchKind, MatchRecord, Media
-from warden.grading.categories import Category
-from warden.report.exhibits import exhibit_sections, indictment_section, item_place
+from warden.model.categories import Category
+from warden.model.records import ItemRecord, MatchKind, MatchRecord, Media, item_place
+from warden.report.exhibits import exhibit_sections, indictment_section
 from warden.report.summary import summarize
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from warden.case.folder import Case
 from warden.case.items import load_items, write_items
-from warden.case.records import ItemError, ItemRecord, Media
+from warden.model.records import ItemError, ItemRecord, Media
 from warden.report.contract import CaseHeader, build_report
 from warden.report.writers import WRITERS
 

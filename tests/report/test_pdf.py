@@ -13,9 +13,13 @@ from tests.report.cases import build_small_case
 from warden.report.case_report import write_reports
 
 pytest.importorskip("weasyprint", reason="the PDF needs weasyprint (pip install 'warden[report]')")
-pytestmark = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="reading the PDF back needs pdftotext (Debian poppler-utils)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("pdftotext") is None,
+        reason="reading the PDF back needs pdftotext (Debian poppler-utils)",
+    ),
+]
 
 
 def pdf_text(path: Path) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from warden.case.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
-from warden.grading.categories import Category
+from warden.model.categories import Category
+from warden.model.records import ItemError, ItemRecord, MatchKind, MatchRecord, Media
+from warden.model.states import State
 from warden.report.summary import summarize
 
 
@@ -77,11 +78,11 @@ def test_a_listed_file_that_is_not_recognisable_media_is_still_counted() -> None
 def test_counts_are_split_by_where_items_were_found_and_thumbnails_kept_apart() -> None:
     live = item("a.jpg", "s1", Media.STILL, Category.A)
     deleted = item("p1//old/a.jpg", "s1", Media.STILL, Category.A)
-    deleted.state = "deleted"
+    deleted.state = State.DELETED
     carved = item("p1//unallocated@0x1000.jpg", "s2", Media.STILL, Category.B)
-    carved.state = "carved"
+    carved.state = State.CARVED
     thumb = item("a.jpg//exif-thumbnail", "t1", Media.STILL, Category.A)
-    thumb.state = "thumbnail"
+    thumb.state = State.THUMBNAIL
     summary = summarize([live, deleted, carved, thumb]).to_json()
     assert summary["by_category"]["A"] == {
         "stills_files": 2,
@@ -95,3 +96,9 @@ def test_counts_are_split_by_where_items_were_found_and_thumbnails_kept_apart() 
     assert by_state["deleted"]["A"]["stills_unique"] == 1
     assert by_state["carved"]["B"]["stills_files"] == 1
     assert by_state["thumbnail"]["A"]["stills_files"] == 1
+
+
+def test_low_quality_pdq_is_counted_from_the_fact_not_from_a_note() -> None:
+    plain = ItemRecord(evidence="ex1", path="plain.png", media=Media.STILL, sha1="p", low_quality_pdq=True)
+    noted = ItemRecord(evidence="ex1", path="noted.png", media=Media.STILL, sha1="n", notes=["pdq quality 3"])
+    assert summarize([plain, noted]).to_json()["low_quality_pdq"] == 1

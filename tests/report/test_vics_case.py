@@ -10,8 +10,8 @@ import pytest
 
 from tests.report.cases import build_small_case
 from warden.errors import UsageError
-from warden.grading.categories import Category
 from warden.hashsets.readers import read_hashset
+from warden.model.categories import Category
 from warden.report.case_report import write_reports
 
 

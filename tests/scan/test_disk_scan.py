@@ -22,6 +22,8 @@ from tests.scan.conftest import store_env
 from warden.cli import main
 from warden.hashing.item import HashOptions, hash_file
 
+pytestmark = pytest.mark.slow  # one disk image built and scanned for the module
+
 LISTED = {  # photo -> (category, how the seized disk holds a copy)
     "n01530575_brambling.jpg": ("A", "live exact"),
     "n01531178_goldfinch.jpg": ("B", "live mirrored"),

@@ -13,6 +13,7 @@ from tests.scan.hostile import build_hostile_tree
 from warden.cli import main
 
 
+@pytest.mark.slow
 def test_hostile_files_become_item_errors_and_the_scan_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

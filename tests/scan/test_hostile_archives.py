@@ -172,6 +172,7 @@ def test_scan_help_documents_raising_a_limit(capsys: pytest.CaptureFixture[str])
 # --- points 8, 12, 13 --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_overlapping_nested_lying_and_sparse_archives_end_as_items_and_the_scan_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,6 +210,7 @@ def test_overlapping_nested_lying_and_sparse_archives_end_as_items_and_the_scan_
 # --- point 14 ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_no_evidence_byte_is_written_outside_the_spool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,6 +15,8 @@ from tests.hashing.test_hostile_borders import _barred
 from tests.scan.conftest import store_env
 from warden.cli import main
 
+pytestmark = pytest.mark.slow  # one scan of every damaged image for the module
+
 SOUND = ("whole.jpg", "progressive.jpg", "rgb.png", "palette.png", "whole.gif", "lossy.webp", "lossless.webp")
 
 

@@ -160,6 +160,7 @@ def test_items_an_older_warden_recorded_as_spool_full_are_done_again(
     assert main(["audit", "verify", str(case)]) == 0
 
 
+@pytest.mark.slow
 def test_a_full_disk_under_the_case_folder_exits_13_and_loses_nothing(
     tmp_path: Path, small_disk: SmallDisk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -232,6 +233,7 @@ def test_a_full_disk_under_the_store_or_the_reports_exits_13(
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_case_folder_that_cannot_be_written_is_exit_7_not_a_traceback(
     zipped: tuple[Path, Path, dict[str, bytes]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

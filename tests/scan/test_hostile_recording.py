@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.media import media
-from warden.case.records import ItemRecord
 from warden.cli import main
+from warden.model.records import ItemRecord
 from warden.scan import run as run_module
 
 

@@ -10,8 +10,12 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.media import media
 from warden.cli import main
+
+pytestmark = pytest.mark.slow  # PostgreSQL
 
 PHOTO = "n01440764_tench.jpg"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.scan.faulty import misbehave
 from warden.scan.pool import HashingPool, WorkerFailure
 
@@ -13,6 +15,7 @@ def run(names: list[str], timeout: float = 2.0, workers: int = 2) -> dict[str, A
         return dict(pool.map((name, f"/nowhere/{name}") for name in names))
 
 
+@pytest.mark.slow
 def test_every_item_comes_back_even_when_workers_crash_hang_or_hog() -> None:
     names = [f"ok{i}" for i in range(6)] + ["crash1", "hang1", "hog1", "ok-after", "crash2"]
     results = run(names)

@@ -17,6 +17,8 @@ import pytest
 
 from tests.media import media
 
+pytestmark = pytest.mark.slow
+
 
 def scan_command(evidence: Path, hashset: Path, case: Path) -> list[str]:
     return [

@@ -48,6 +48,7 @@ def scanned(unseen_case: DemoCase, tmp_path_factory: pytest.TempPathFactory) -> 
     return {"report": report, "before": before, "after": after, "case": root / "case"}
 
 
+@pytest.mark.slow
 def test_every_copy_is_found_with_its_category_and_nothing_else_matches(
     unseen_case: DemoCase, scanned: dict[str, Any]
 ) -> None:
@@ -69,6 +70,7 @@ def test_every_copy_is_found_with_its_category_and_nothing_else_matches(
             assert item["category"] == expected, f"{path}: {item['match']}"
 
 
+@pytest.mark.slow
 def test_counts_per_category_are_exact(unseen_case: DemoCase, scanned: dict[str, Any]) -> None:
     assert scanned["report"]["summary"]["by_category"] == unseen_case.expected_counts()
     summary = scanned["report"]["summary"]
@@ -77,6 +79,7 @@ def test_counts_per_category_are_exact(unseen_case: DemoCase, scanned: dict[str,
     assert summary["errors"] == sum(1 for c in unseen_case.expected.values() if c == "error")
 
 
+@pytest.mark.slow
 def test_each_match_says_how_it_was_made(scanned: dict[str, Any]) -> None:
     matched = [i for i in scanned["report"]["items"] if i["match"]]
     kinds = {i["match"]["kind"] for i in matched}
@@ -96,10 +99,12 @@ def test_each_match_says_how_it_was_made(scanned: dict[str, Any]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_scan_never_writes_into_the_evidence(scanned: dict[str, Any]) -> None:
     assert scanned["before"] == scanned["after"]
 
 
+@pytest.mark.slow
 def test_reports_are_written_beside_the_database(scanned: dict[str, Any]) -> None:
     case: Path = scanned["case"]
     for name in ("case.db", "report.json", "report.html", "report.csv", "warden.log"):
@@ -111,6 +116,7 @@ def test_reports_are_written_beside_the_database(scanned: dict[str, Any]) -> Non
     assert len(csv_lines) == 1 + len(scanned["report"]["items"])
 
 
+@pytest.mark.slow
 def test_neither_case_nor_store_holds_the_hash_set_in_clear(
     unseen_case: DemoCase, scanned: dict[str, Any]
 ) -> None:

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.sentencing.reports import report_with
+from warden.cli.sentence import sentence_command
 from warden.errors import CaseError, UsageError
-from warden.sentencing.command import sentence_command
 
 NEWS = ["--offence", "possession", "--a", "50", "--b", "150", "--c", "1494", "--date", "2025-09-01"]
 

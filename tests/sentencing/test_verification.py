@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from tests.sentencing.data import raw_files
 from tests.sentencing.reports import report_with
+from warden.cli.sentence import sentence_command
 from warden.sentencing.build import build_law, checks
 from warden.sentencing.bundled import bundled_law
-from warden.sentencing.command import sentence_command
 from warden.sentencing.facts import Dates
 from warden.sentencing.html import render_section_html
 from warden.sentencing.section import SectionOptions, sentencing_section

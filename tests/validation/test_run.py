@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from tests.media import media
 from tests.report.cases import build_small_case
 from warden import __version__
+from warden.cli.validate import ValidationFailedError, validate_command
 from warden.errors import UsageError
 from warden.report.case_report import build_case_report
 from warden.validation.accuracy import LIMITATION, MATCH, accuracy_passed, allowed_misses, choose
-from warden.validation.command import ValidationFailedError, validate_command
 from warden.validation.run import check_media
 from warden.validation.store import load_latest
 
@@ -35,6 +35,7 @@ def validated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"exit_code": result.exit_code, "output": result.stdout, "stored": stored, "home": home}
 
 
+@pytest.mark.slow
 def test_the_reduced_run_passes_and_prints_its_table(validated: dict[str, Any]) -> None:
     assert validated["exit_code"] == 0, validated["output"]
     output = validated["output"]
@@ -44,6 +45,7 @@ def test_the_reduced_run_passes_and_prints_its_table(validated: dict[str, Any]) 
     assert "; PASSED" in output and "stored " in output
 
 
+@pytest.mark.slow
 def test_the_stored_result_names_version_date_and_media(validated: dict[str, Any]) -> None:
     stored = validated["stored"]
     assert stored["tool"]["version"] == __version__ and stored["date"].endswith("Z")
@@ -54,6 +56,7 @@ def test_the_stored_result_names_version_date_and_media(validated: dict[str, Any
     assert len(dated) == 1
 
 
+@pytest.mark.slow
 def test_edits_are_found_the_crop_is_missed_and_nothing_unrelated_matches(validated: dict[str, Any]) -> None:
     accuracy = validated["stored"]["accuracy"]
     rows = {row["edit"]: row for row in accuracy["edits"]}
@@ -68,6 +71,7 @@ def test_edits_are_found_the_crop_is_missed_and_nothing_unrelated_matches(valida
     assert accuracy["unrelated"] == {"photos": 10, "false_matches": 0}
 
 
+@pytest.mark.slow
 def test_video_conformance_was_checked(validated: dict[str, Any]) -> None:
     vpdq = validated["stored"]["vpdq_conformance"]
     if not vpdq["available"]:
@@ -76,6 +80,7 @@ def test_video_conformance_was_checked(validated: dict[str, Any]) -> None:
     assert [pair["matched"] for pair in vpdq["matching"]] == [True, False]
 
 
+@pytest.mark.slow
 def test_the_court_report_quotes_the_stored_result(
     validated: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -117,6 +122,7 @@ def test_a_small_sample_may_miss_what_its_share_allows_rounded_up() -> None:
     assert allowed_misses(10, 100.0) == 0
 
 
+@pytest.mark.slow
 def test_a_failed_check_exits_11_and_is_stored_for_the_report(
     validated: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -61,6 +62,7 @@ def test_a_wrong_password_is_refused_and_logged(client: TestClient, case: Case) 
     assert ("ann", "login.failed") in audit_actions(case)
 
 
+@pytest.mark.slow
 def test_repeated_failures_lock_the_account_for_a_while(client: TestClient) -> None:
     for _ in range(5):
         client.post("/login", data={"name": "ann", "password": "guess", "csrf_token": login_token(client)})
@@ -72,6 +74,7 @@ def test_repeated_failures_lock_the_account_for_a_while(client: TestClient) -> N
     assert login(client, "eve")
 
 
+@pytest.mark.slow
 def test_the_admin_must_change_the_one_time_password_first(
     client: TestClient, built: SmallCase, case: Case
 ) -> None:
@@ -105,6 +108,7 @@ def test_the_admin_must_change_the_one_time_password_first(
     assert ("admin", "account.password") in audit_actions(case)
 
 
+@pytest.mark.slow
 def test_a_password_change_needs_the_current_password_and_ends_other_sessions(app: object) -> None:
     first = TestClient(app, headers={"Origin": "http://testserver"})  # type: ignore[arg-type]
     second = TestClient(app, headers={"Origin": "http://testserver"})  # type: ignore[arg-type]

@@ -21,8 +21,8 @@ import pytest
 
 from tests.web.served import serve
 from tests.web.small_case import ALP, PASSWORDS, PIZZA, VALLEY, VIDEO, SmallCase, copy_case, item_ids
+from warden.case import grades
 from warden.case.folder import Case
-from warden.grading import grades
 from warden.report.case_report import write_reports
 from warden.web.config import ReviewConfig, host_names
 
@@ -39,9 +39,12 @@ ARGS = [
 ]
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (warden[dev])")
 
 

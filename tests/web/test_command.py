@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from tests.web.small_case import SmallCase, copy_case
 from warden.case import accounts
+from warden.cli.review import review_command, user_command
 from warden.errors import CaseError, KeyFileError, UsageError
-from warden.web.command import review_command, user_command
 
 
 @pytest.fixture
@@ -117,6 +117,6 @@ def test_remote_listening_is_allowed_with_a_warning(tmp_path: Path, monkeypatch:
 
 
 def test_the_command_offers_exactly_the_account_roles() -> None:
-    from warden.web.command import ROLES
+    from warden.cli.review import ROLES
 
     assert sorted(ROLES) == sorted(accounts.ROLES)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -16,6 +17,8 @@ from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.web.app import create_app
 from warden.web.config import ReviewConfig
+
+pytestmark = pytest.mark.slow
 
 PARALLEL = 40
 

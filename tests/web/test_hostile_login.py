@@ -7,6 +7,7 @@ import json
 import threading
 from typing import Any
 
+import pytest
 from argon2 import extract_parameters
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -36,6 +37,7 @@ def guess(client: TestClient, name: str, password: str = "a wrong guess") -> int
     return client.post("/login", data=data, follow_redirects=False).status_code
 
 
+@pytest.mark.slow
 def test_forty_parallel_guesses_are_not_all_checked(app: FastAPI, case: Case) -> None:
     # The reproduction: 40 guesses sent at once were all checked against a limit of 5.
     # From 40 addresses, so that the per-account limit alone has to hold.
@@ -66,6 +68,7 @@ def test_forty_parallel_guesses_are_not_all_checked(app: FastAPI, case: Case) ->
     assert guess(clients[0], "ann", PASSWORDS["ann"]) == 429
 
 
+@pytest.mark.slow
 def test_one_client_trying_many_names_is_refused_while_others_log_in(case: Case) -> None:
     app = create_app(case, ReviewConfig(allowed_hosts=frozenset({"testserver"}), client_attempts=3))
     guesser = TestClient(app, headers={"Origin": ORIGIN}, client=("203.0.113.5", 40000))
@@ -109,6 +112,7 @@ def password_change(client: TestClient, csrf: str, current: str) -> int:
     return client.post("/password", data=data, follow_redirects=False).status_code
 
 
+@pytest.mark.slow
 def test_guesses_at_the_current_password_are_throttled_and_audited(client: TestClient, case: Case) -> None:
     csrf = login(client, "ann")
     assert [password_change(client, csrf, f"guess {n}") for n in range(5)] == [400] * 5

@@ -11,11 +11,10 @@ from sqlalchemy import Connection
 
 from tests.web.conftest import ORIGIN, api, csrf_of, login, login_token
 from tests.web.small_case import PASSWORDS, PIZZA, VIDEO, SmallCase, item_ids
-from warden.case import accounts
+from warden.case import accounts, grades
 from warden.case.folder import Case
 from warden.errors import UsageError
-from warden.grading import grades
-from warden.grading.categories import Category
+from warden.model.categories import Category
 from warden.report.case_report import build_case_report
 from warden.report.continuity import AuditEntry, continuity_section
 
@@ -81,6 +80,7 @@ def test_an_undo_to_no_grade_leaves_nothing_to_review(app: FastAPI, case: Case) 
     assert status == 400 and "no grade" in message
 
 
+@pytest.mark.slow
 def test_an_admin_cannot_confirm_his_own_grade_through_an_account_he_created(
     app: FastAPI, case: Case, built: SmallCase
 ) -> None:

@@ -14,9 +14,9 @@ from httpx import Response
 from tests.web.conftest import api, csrf_of, login_token
 from tests.web.small_case import PASSWORDS, VIDEO, SmallCase, copy_case, item_ids
 from warden.case.folder import Case
+from warden.cli.review import review_command
 from warden.errors import UsageError
 from warden.web.app import create_app
-from warden.web.command import review_command
 from warden.web.config import ReviewConfig, host_names, split_host
 from warden.web.proxy import normal_host, parse_proxies
 from warden.web.sessions import session_cookie

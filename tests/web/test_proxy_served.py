@@ -33,6 +33,8 @@ from warden.case.folder import Case
 from warden.web.config import ReviewConfig, host_names
 from warden.web.proxy import parse_proxies
 
+pytestmark = pytest.mark.slow  # nginx
+
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 KINDS = ("nginx", "stdlib")
 NGINX_SITE = """

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from tests.web.conftest import api, login
 from tests.web.small_case import ALP, MATCHED, PIZZA, VALLEY, VIDEO, item_ids
-from warden.case import schema
+from warden.case import grades, schema
 from warden.case.folder import Case
-from warden.grading import grades
 
 
 def shown_clusters(client: TestClient, query: str = "") -> list[list[int]]:
@@ -152,3 +152,14 @@ def test_grading_an_unknown_item_or_one_that_is_no_image_changes_nothing(
         == 404
     )
     assert current(case) == {}
+
+
+def test_stills_under_the_minimum_quality_setting_stand_alone(
+    client: TestClient, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARDEN_PDQ_MIN_QUALITY", "101")  # no hash is of that quality: nothing links
+    ids = item_ids(case)
+    login(client, "ann")
+    clusters = shown_clusters(client)
+    assert all(len(c) == 1 for c in clusters)
+    assert {ids[p] for p in VALLEY} <= {c[0] for c in clusters}  # the near-duplicates, each alone

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 
 from tests.web.conftest import api, login
 from tests.web.small_case import ALP, PIZZA, VIDEO, item_ids
+from warden.case import grades
 from warden.case.folder import Case
-from warden.grading import grades
 
 
 def client_for(app: FastAPI, name: str) -> tuple[TestClient, str]:

@@ -95,6 +95,7 @@ def test_forty_parallel_guesses_get_five_checks_on_sqlite(engine: Engine) -> Non
     assert waits.count(0.0) == 5
 
 
+@pytest.mark.slow
 def test_forty_parallel_guesses_get_five_checks_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
     engine = Case.open(tmp_path / "case", create=True, db_url=postgres_url).engine
     waits = race(throttle_on(engine, lambda: 0.0, clients=1000), 40)

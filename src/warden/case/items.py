@@ -1,4 +1,5 @@
-"""Writing scanned items into the case database in batches, and reading them back for reports."""
+"""Writing scanned items into the case database in batches, and reading them back: the one item reader,
+for the reports, the item page and the review app's lists alike."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, Engine, select
 
 from warden.case import schema
-from warden.case.records import NOT_EXAMINED, ItemError, ItemRecord, MatchKind, MatchRecord, Media
-from warden.grading.categories import Category
-from warden.grading.grades import current_grades
+from warden.case.grades import current_grades
+from warden.model.categories import Category
+from warden.model.records import NOT_EXAMINED, ItemError, ItemRecord, MatchRecord, Media, match_kind
+from warden.model.states import State
 
 
 def done_keys(engine: Engine) -> set[tuple[int, str]]:
@@ -74,7 +76,7 @@ def write_items(
                 vpdq=record.vpdq,
                 category=category.value if category else None,
                 notes=json.dumps(record.notes) if record.notes else None,
-                state=record.state,
+                state=record.state.value,
                 provenance=json.dumps(record.provenance, sort_keys=True) if record.provenance else None,
                 parent=record.parent,
                 crtime=record.crtime,
@@ -91,7 +93,7 @@ def write_items(
                     {
                         "item_id": item_id,
                         "hashset_id": hashset_ids[match.hashset],
-                        "kind": match.kind.value,
+                        "kind": str(match.kind),
                         "hash_kind": match.hash_kind,
                         "distance": match.distance,
                         "variant": match.variant,
@@ -101,9 +103,7 @@ def write_items(
                     for match in record.matches
                 ],
             )
-        problems = list(record.errors)
-        if record.not_examined:
-            problems.append(ItemError(NOT_EXAMINED, record.not_examined))
+        problems = record.problems
         if problems:
             connection.execute(
                 schema.item_errors.insert(),
@@ -114,66 +114,129 @@ def write_items(
 
 
 def load_items(engine: Engine) -> list[ItemRecord]:
-    """Every item of the case with its matches and errors, ordered by evidence label then path."""
+    """Every item of the case with its matches, errors and grade, ordered by evidence label then path."""
     with engine.connect() as connection:
-        labels = dict(connection.execute(select(schema.evidence.c.id, schema.evidence.c.label)).all())
-        set_names = dict(connection.execute(select(schema.hashsets.c.id, schema.hashsets.c.name)).all())
-        matches: dict[int, list[MatchRecord]] = defaultdict(list)
-        for row in connection.execute(select(schema.matches)).mappings():
-            matches[row["item_id"]].append(
-                MatchRecord(
-                    hashset=set_names.get(row["hashset_id"], "?"),
-                    kind=MatchKind(row["kind"]),
-                    hash_kind=row["hash_kind"],
-                    distance=float(row["distance"]),
-                    variant=row["variant"],
-                    source_id=row["source_id"],
-                    category=Category(row["category"]),
-                )
-            )
-        errors: dict[int, list[ItemError]] = defaultdict(list)
-        for row in connection.execute(
-            select(schema.item_errors).order_by(schema.item_errors.c.id)
-        ).mappings():
-            errors[row["item_id"]].append(ItemError(row["stage"], row["message"]))
-        grades = current_grades(connection)
-        records = []
-        for row in connection.execute(select(schema.items)).mappings():
-            item_id = row["id"]
-            provenance = json.loads(row["provenance"]) if row["provenance"] else []
-            found_errors, not_examined = _facts_apart(errors.get(item_id, []), provenance)
-            records.append(
-                ItemRecord(
-                    evidence=labels[row["evidence_id"]],
-                    path=row["path"],
-                    media=Media(row["media"]),
-                    format=row["format"],
-                    size=row["size"],
-                    mtime=row["mtime"],
-                    ctime=row["ctime"],
-                    atime=row["atime"],
-                    crtime=row["crtime"],
-                    state=row["state"],
-                    provenance=provenance,
-                    parent=row["parent"],
-                    md5=row["md5"],
-                    sha1=row["sha1"],
-                    sha256=row["sha256"],
-                    width=row["width"],
-                    height=row["height"],
-                    pdq=row["pdq"],
-                    pdq_quality=row["pdq_quality"],
-                    vpdq=row["vpdq"],
-                    matches=sorted(matches.get(item_id, []), key=MatchRecord.rank),
-                    errors=found_errors,
-                    not_examined=not_examined,
-                    notes=json.loads(row["notes"]) if row["notes"] else [],
-                    grade=grades.get(item_id),
-                    item_id=item_id,
-                )
-            )
+        records = list(read_items(connection).values())
     records.sort(key=lambda r: (r.evidence, r.path))
     return records
+
+
+def read_item(connection: Connection, item_id: int) -> ItemRecord | None:
+    """One item with its matches, errors and grade, or None when the case has no such item."""
+    return read_items(connection, [item_id]).get(item_id)
+
+
+def read_items(
+    connection: Connection, item_ids: Iterable[int] | None = None, *, media: Iterable[Media] | None = None
+) -> dict[int, ItemRecord]:
+    """The case's items (only ``item_ids``, or of these ``media``, when given) by id, in id order, each with
+    its matches (the one that speaks for it first), its errors, why it was not examined, and its current
+    grade. The one place an item is read from the database: reports, the item page and the review app's
+    lists are all built from these records."""
+    wanted = None if item_ids is None else sorted(set(item_ids))
+    items, matches_table, errors_table = schema.items, schema.matches, schema.item_errors
+    query = select(items).order_by(items.c.id)
+    match_query = select(matches_table)
+    error_query = select(errors_table).order_by(errors_table.c.id)
+    if wanted is not None:
+        query = query.where(items.c.id.in_(wanted))
+        match_query = match_query.where(matches_table.c.item_id.in_(wanted))
+        error_query = error_query.where(errors_table.c.item_id.in_(wanted))
+    if media is not None:
+        query = query.where(items.c.media.in_([kind.value for kind in media]))
+    labels = dict(connection.execute(select(schema.evidence.c.id, schema.evidence.c.label)).all())
+    set_names = dict(connection.execute(select(schema.hashsets.c.id, schema.hashsets.c.name)).all())
+    min_quality = _min_quality_by_scan(connection)
+    matches: dict[int, list[MatchRecord]] = defaultdict(list)
+    for row in connection.execute(match_query).mappings():
+        matches[row["item_id"]].append(
+            MatchRecord(
+                hashset=set_names.get(row["hashset_id"], "?"),
+                kind=match_kind(row["kind"]),
+                hash_kind=row["hash_kind"],
+                distance=float(row["distance"]),
+                variant=row["variant"],
+                source_id=row["source_id"],
+                category=Category(row["category"]),
+            )
+        )
+    errors: dict[int, list[ItemError]] = defaultdict(list)
+    for row in connection.execute(error_query).mappings():
+        errors[row["item_id"]].append(ItemError(row["stage"], row["message"]))
+    grades = current_grades(connection, wanted)
+    records: dict[int, ItemRecord] = {}
+    for row in connection.execute(query).mappings():
+        item_id = int(row["id"])
+        provenance = json.loads(row["provenance"]) if row["provenance"] else []
+        found_errors, not_examined = _facts_apart(errors.get(item_id, []), provenance)
+        floor = min_quality.get(row["scan_id"])
+        records[item_id] = ItemRecord(
+            evidence=labels[row["evidence_id"]],
+            path=row["path"],
+            media=Media(row["media"]),
+            format=row["format"],
+            size=row["size"],
+            mtime=row["mtime"],
+            ctime=row["ctime"],
+            atime=row["atime"],
+            crtime=row["crtime"],
+            state=State(row["state"]),
+            provenance=provenance,
+            parent=row["parent"],
+            md5=row["md5"],
+            sha1=row["sha1"],
+            sha256=row["sha256"],
+            width=row["width"],
+            height=row["height"],
+            pdq=row["pdq"],
+            pdq_quality=row["pdq_quality"],
+            vpdq=row["vpdq"],
+            matches=sorted(matches.get(item_id, []), key=MatchRecord.rank),
+            errors=found_errors,
+            not_examined=not_examined,
+            low_quality_pdq=is_low_quality(row["pdq"], row["pdq_quality"], floor),
+            notes=json.loads(row["notes"]) if row["notes"] else [],
+            grade=grades.get(item_id),
+            item_id=item_id,
+        )
+    return records
+
+
+def is_low_quality(pdq: str | None, quality: int | None, min_quality: int | None) -> bool:
+    """Whether a PDQ hash has too little detail to match perceptually: quality under the minimum its scan
+    held it to (the scan writes the same fact as a note on the item)."""
+    return pdq is not None and quality is not None and min_quality is not None and quality < min_quality
+
+
+def _min_quality_by_scan(connection: Connection) -> dict[int, int]:
+    """The ``pdq_min_quality`` each scan run recorded in its options, by scan id."""
+    found: dict[int, int] = {}
+    for scan_id, options in connection.execute(select(schema.scans.c.id, schema.scans.c.options)):
+        try:
+            value = json.loads(options).get("pdq_min_quality")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(value, int):
+            found[int(scan_id)] = value
+    return found
+
+
+def held_items(
+    connection: Connection, item_ids: Iterable[int], *, media: Iterable[Media] | None = None
+) -> set[int]:
+    """Which of ``item_ids`` the case holds (only those of these ``media``, when given)."""
+    query = select(schema.items.c.id).where(schema.items.c.id.in_(sorted(set(item_ids))))
+    if media is not None:
+        query = query.where(schema.items.c.media.in_([kind.value for kind in media]))
+    return {int(item_id) for item_id in connection.execute(query).scalars()}
+
+
+def evidence_roots(connection: Connection) -> dict[str, str]:
+    """Where each evidence root was when scanned (its stored, escaped path), by evidence label."""
+    return {
+        str(label): str(path)
+        for label, path in connection.execute(select(schema.evidence.c.label, schema.evidence.c.path))
+    }
 
 
 def _facts_apart(

@@ -216,4 +216,4 @@ login_throttle = Table(
     Column("since", Float, nullable=False),
 )
 """Format 4: failed password checks per account name and per client address, counted in the database so that
-parallel guesses are counted one by one (``warden.web.throttle``)."""
+parallel guesses are counted one by one (``warden.case.login_throttle``)."""

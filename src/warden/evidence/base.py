@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
 
+from warden import settings
+from warden.model.states import State
 from warden.registry import Registry
 
 if TYPE_CHECKING:
@@ -24,19 +25,6 @@ JsonScalar = str | int | float | bool | None
 
 SEPARATOR = "//"
 """Joins the steps of a provenance into an item's path: ``Downloads/x.zip//holiday/a.jpg``."""
-
-
-class State(StrEnum):
-    """Where an item's bytes were found, which the counts keep apart."""
-
-    LIVE = "live"
-    """An allocated file (or a member of one)."""
-    DELETED = "deleted"
-    """A deleted file whose content a file system still gives back (or a member of one)."""
-    CARVED = "carved"
-    """Recovered by its signature from unallocated space or slack, with its byte offset."""
-    THUMBNAIL = "thumbnail"
-    """A thumbnail: embedded in a photo's EXIF data, or kept in a Windows thumbnail cache."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,18 +130,22 @@ class Limits:
         seconds: most seconds one archive, with every archive nested inside it, may spend decompressing.
         exhibit: the exhibit (evidence label) these limits apply to, named in a refusal's advice on how to
             raise a limit for it alone (``warden scan --raise-limit``).
+
+    The defaults are the settings' declared defaults (declared once, in :mod:`warden.settings`);
+    ``warden.evidence.containers.limits_from_settings`` gives the limits the settings ask for now.
     """
 
-    depth: int = 8
-    members: int = 100_000
-    member_bytes: int = 4 << 30
-    ratio: int = 1_000
-    total_bytes: int = 64 << 30
-    total_items: int = 1_000_000
-    seconds: int = 3_600
+    depth: int = int(settings.MAX_NESTING.default)
+    members: int = int(settings.MAX_MEMBERS.default)
+    member_bytes: int = int(settings.MAX_MEMBER_BYTES.default)
+    ratio: int = int(settings.MAX_RATIO.default)
+    total_bytes: int = int(settings.MAX_CONTAINER_BYTES.default)
+    total_items: int = int(settings.MAX_CONTAINER_ITEMS.default)
+    seconds: int = int(settings.MAX_CONTAINER_SECONDS.default)
     exhibit: str | None = None
 
 
+@runtime_checkable
 class Container(Protocol):
     """A kind of item that holds other items (archive, disk image, thumbnail cache, photo with a thumbnail).
 
@@ -193,7 +185,10 @@ class VerifiableContainer(Container, Protocol):
 
 
 class ContainerError(Exception):
-    """A container cannot be read; the message says why, for the container item's error record."""
+    """A container cannot be read; the message says why, for the container item's error record.
+
+    Internal: caught inside the walk and recorded, never raised to a user.
+    """
 
 
 HEAD_BYTES = 65536
@@ -203,6 +198,7 @@ CONTAINERS: Registry[Container] = Registry("container format")
 """Every container format, tried in registration order; the first whose sniff accepts an item expands it."""
 
 
+@runtime_checkable
 class EvidenceSource(Protocol):
     """A kind of evidence root given on the command line (a folder, a file, a disk image)."""
 

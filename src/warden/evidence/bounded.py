@@ -55,10 +55,10 @@ def current_spool_folder() -> str | None:
     return _FOLDER[-1] if _FOLDER else None
 
 
-def spooled_file(memory: int = SPOOL_MEMORY) -> IO[bytes]:
-    """An anonymous file for evidence bytes: ``memory`` bytes in memory, then a file in the spool folder
-    (:func:`spool_folder`), deleted when closed."""
-    return tempfile.SpooledTemporaryFile(max_size=memory, dir=current_spool_folder())
+def spooled_file(memory: int = SPOOL_MEMORY, *, folder: str | None = None) -> IO[bytes]:
+    """An anonymous file for evidence bytes: ``memory`` bytes in memory, then a file in ``folder`` (the spool
+    folder of :func:`spool_folder` when None), deleted when closed."""
+    return tempfile.SpooledTemporaryFile(max_size=memory, dir=folder or current_spool_folder())
 
 
 class Decoded(Protocol):

@@ -19,7 +19,8 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from warden.evidence.base import Item, JsonScalar, State, Step
+from warden.evidence.base import Item, JsonScalar, Step
+from warden.model.states import State
 
 Reader = Callable[[int, int], bytes]
 """``read(offset, length)``: up to ``length`` bytes at ``offset`` of the source (fewer only at its end)."""

@@ -6,25 +6,29 @@ installed; :data:`UNAVAILABLE` says which, and why, so the scan can say so inste
 
 from __future__ import annotations
 
-import importlib
+from importlib.metadata import entry_points
 from typing import Any
 
 from warden import settings
-from warden.evidence.base import CONTAINERS, Limits
+from warden.evidence.base import CONTAINERS, Container, Limits
+from warden.registry import instance_of
 
-# (module, class, the settings-driven options it takes): the order is the order of sniffing.
-BUILT_IN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("warden.evidence.ewf", "EwfContainer", ("carve_unallocated",)),
-    ("warden.evidence.raw_image", "RawImageContainer", ("carve_unallocated",)),
-    ("warden.evidence.zip", "ZipContainer", ()),
-    ("warden.evidence.sevenzip", "SevenZipContainer", ()),
-    ("warden.evidence.rar", "RarContainer", ()),
-    ("warden.evidence.tar", "TarContainer", ()),
-    ("warden.evidence.compressed", "CompressedContainer", ()),
-    ("warden.evidence.thumbs_db", "ThumbsDbContainer", ()),
-    ("warden.evidence.thumbcache", "ThumbcacheContainer", ()),
-    ("warden.evidence.exif_thumbnail", "ExifThumbnailContainer", ()),
+GROUP = "warden.containers"
+
+BUILT_IN: tuple[str, ...] = (
+    "e01",
+    "raw-image",
+    "zip",
+    "7z",
+    "rar",
+    "tar",
+    "compressed",
+    "thumbs.db",
+    "thumbcache",
+    "exif-thumbnail",
 )
+"""Warden's own container formats (its ``warden.containers`` entry points), in the order they are tried: most
+specific signature first. Installed plug-ins are tried after them."""
 
 OPTIONAL_LIBRARIES = {"pytsk3", "pyewf", "py7zr", "rarfile", "olefile"}
 
@@ -54,14 +58,10 @@ def register_built_in() -> None:
     if len(CONTAINERS):
         return
     options: dict[str, Any] = {"carve_unallocated": settings.get_bool(settings.CARVE)}
-    for module_name, class_name, takes in BUILT_IN:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            if error.name not in OPTIONAL_LIBRARIES:
-                raise
-            UNAVAILABLE[module_name] = f"needs {error.name}: pip install 'warden[forensics]'"
-            continue
-        kind = getattr(module, class_name)
-        container = kind(**{name: options[name] for name in takes if name in options})
-        CONTAINERS.register(container.name, container)
+    modules = {point.name: point.value.split(":")[0] for point in entry_points(group=GROUP)}
+    for problem in CONTAINERS.load_entry_points(GROUP, instance_of(Container, **options), first=BUILT_IN):
+        library = problem.reason.removeprefix("needs ")
+        if problem.name in BUILT_IN and library not in OPTIONAL_LIBRARIES:
+            raise RuntimeError(f"Warden's {problem.name} container cannot be loaded: {problem.reason}")
+        if library in OPTIONAL_LIBRARIES:
+            UNAVAILABLE[modules[problem.name]] = f"needs {library}: pip install 'warden[forensics]'"

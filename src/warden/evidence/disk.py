@@ -25,7 +25,7 @@ from typing import Any
 import pytsk3
 
 from warden import settings
-from warden.evidence.base import Item, Limits, State, Step
+from warden.evidence.base import Item, Limits, Step
 from warden.evidence.carving import Reader, carved_items
 from warden.evidence.file_system import (
     TSK_ERRORS,
@@ -35,6 +35,8 @@ from warden.evidence.file_system import (
     open_content,
     tsk_message,
 )
+from warden.evidence.limits import refusal
+from warden.model.states import State
 
 SECTOR = 512
 
@@ -118,7 +120,8 @@ class _DiskWalk:
         self.image = _TskImage(read, size)
         # Cross-linked clusters could make a small image give out endless bytes; its own size (twice, for
         # slack and streams) bounds an honest one.
-        self.budget = max(limits.total_bytes, 2 * size)
+        self.allowance = max(limits.total_bytes, 2 * size)
+        self.budget = self.allowance
 
     def items(self) -> Iterator[Item]:
         volumes, problem = self._layout()
@@ -212,10 +215,8 @@ class _DiskWalk:
         for entry in walk.entries:
             yield self._file(fs, steps, label, entry)
         if more:
-            yield self._problem(
-                (*steps, Step("file", "(more)")),
-                f"{more} more files not listed: over the limit of {self.limits.members} per file system",
-            )
+            what = f"{more} more files not listed: over the limit of {self.limits.members} per file system"
+            yield self._problem((*steps, Step("file", "(more)")), refusal(self.limits, "members", what))
         areas = [(a, b, "unallocated") for a, b in walk.unallocated(volume.start, end)]
         areas += [(a, b, "slack") for a, b in walk.slack_ranges(volume.start, end)]
         yield from self._carved(steps, sorted(areas))
@@ -229,13 +230,17 @@ class _DiskWalk:
             state = self.container.state
         problem = entry.problem
         if problem is None and entry.size > self.limits.member_bytes:
-            problem = (
-                f"{entry.size} bytes, over the member size limit of {self.limits.member_bytes}: not read"
-            )
+            what = f"{entry.size} bytes, over the member size limit of {self.limits.member_bytes}: not read"
+            problem = refusal(self.limits, "member_bytes", what)
         if problem is None:
             self.budget -= entry.size
             if self.budget < 0:
-                problem = "over the limit of bytes one disk image may give out: not read"
+                what = (
+                    "over the limit of bytes one disk image may give out: with the files before it, it "
+                    f"passes {self.allowance} bytes (the container limit, or twice the image's size if that "
+                    "is more); not read"
+                )
+                problem = refusal(self.limits, "total_bytes", what)
         return Item(
             (*steps, Step("file", entry.path, detail)),
             state=state,
@@ -255,10 +260,8 @@ class _DiskWalk:
         carved = carved_items(steps, self.read, ranges, max_length=min(64 << 20, self.limits.member_bytes))
         yield from islice(carved, limit)
         if next(carved, None) is not None:
-            yield self._problem(
-                (*steps, Step("carved", "(more)")),
-                f"carving stopped after {limit} files: the limit of items per file system",
-            )
+            what = f"carving stopped after {limit} files: the limit of items per file system"
+            yield self._problem((*steps, Step("carved", "(more)")), refusal(self.limits, "members", what))
 
 
 def _detail(start: int, length: int, description: str, scheme: str = "mbr") -> dict[str, str | int]:

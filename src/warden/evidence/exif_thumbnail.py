@@ -21,7 +21,9 @@ import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, State, Step
+from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, Step
+from warden.evidence.limits import over_size
+from warden.model.states import State
 
 MAX_THUMBNAIL = 64 << 20
 """Largest thumbnail given out; a larger declared length is recorded as a problem."""
@@ -149,9 +151,8 @@ class ExifThumbnailContainer:
         size = stream.seek(0, os.SEEK_END)
         largest = min(limits.member_bytes, MAX_THUMBNAIL)
         if length > largest:
-            yield Item(
-                steps, state=State.THUMBNAIL, problem=f"EXIF thumbnail of {length} bytes, over {largest}"
-            )
+            what = f"EXIF thumbnail of {length} bytes, over {largest}"
+            yield Item(steps, state=State.THUMBNAIL, problem=over_size(limits, MAX_THUMBNAIL, what))
             return
         if offset + length > size:
             problem = (

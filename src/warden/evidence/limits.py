@@ -15,6 +15,7 @@ from warden import settings
 from warden.evidence.base import Limits
 
 RAISABLE: dict[str, tuple[str, settings.Setting]] = {
+    "max_nesting": ("depth", settings.MAX_NESTING),
     "max_members": ("members", settings.MAX_MEMBERS),
     "max_member_bytes": ("member_bytes", settings.MAX_MEMBER_BYTES),
     "max_ratio": ("ratio", settings.MAX_RATIO),
@@ -33,6 +34,8 @@ _REFUSED = re.compile(r"\(limit (max_[a-z_]+)=(\d+); ")
 
 class LimitExceeded(OSError):
     """A stream or a container went past one of the limits; the message is a :func:`refusal`.
+
+    Internal: recorded as the item's (or container's) error, never raised to a user.
 
     Attributes:
         limit: the setting name of the limit (``max_ratio``...).
@@ -101,6 +104,18 @@ def refusal(limits: Limits, field: str, what: str) -> str:
     exhibit = limits.exhibit or "EXHIBIT"
     advice = f"raise it for this exhibit: --raise-limit '{exhibit}:{name}=N', N > {value}"
     return f"{what} (limit {name}={value}; {advice})"
+
+
+def over_size(limits: Limits, cap: int, what: str) -> str:
+    """The refusal of an item too large to give out, where a format caps items at ``cap`` bytes besides
+    ``limits.member_bytes``: naming ``max_member_bytes`` when that is the lower (raising it helps), else
+    ``what`` alone (the format's cap is no setting)."""
+    return refusal(limits, "member_bytes", what) if limits.member_bytes <= cap else what
+
+
+def too_deep(limits: Limits, format_name: str) -> str:
+    """The refusal of a container nested deeper than ``limits.depth`` (``max_nesting``): not opened."""
+    return refusal(limits, "depth", f"{format_name} nested more than {limits.depth} deep: not opened")
 
 
 def exceeded(limits: Limits, field: str, what: str) -> LimitExceeded:

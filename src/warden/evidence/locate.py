@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from warden.evidence.base import CONTAINERS, SEPARATOR, Container, ContainerError, Item, Limits, Step
 from warden.evidence.folder import FileSource, FolderSource
+from warden.evidence.limits import too_deep
 from warden.evidence.names import unescape
 from warden.evidence.sources import source_for
 from warden.evidence.walk import read_head, recognise
@@ -29,7 +30,10 @@ IN_MEMORY_BYTES = 256 << 20
 
 
 class ItemNotFoundError(FileNotFoundError):
-    """The evidence no longer holds an item at the recorded path (moved, changed, or not mounted)."""
+    """The evidence no longer holds an item at the recorded path (moved, changed, or not mounted).
+
+    Internal: the review app and the annex show a placeholder for the item instead.
+    """
 
 
 @contextmanager
@@ -46,7 +50,9 @@ def open_item(
     Args:
         evidence_root: the folder or file the case scanned (its recorded ``path``).
         item_path: the item's recorded path (``Downloads/x.zip//holiday/a.jpg``).
-        limits: the container bounds a scan uses (nesting depth, member sizes).
+        limits: the container bounds the scan used for this exhibit (nesting depth, member sizes), with
+            the limits raised for it (``warden.case.raised_limits``): under lower ones, an item the scan
+            found only because a limit was raised would be refused again.
         containers: the formats to recognise (all registered ones by default).
         in_memory_bytes: largest unseekable container copied into memory to be opened.
 
@@ -135,7 +141,7 @@ def _find(
         if container is None:
             continue
         if depth + 1 > limits.depth:
-            raise OSError(f"{container.name} nested more than {limits.depth} deep: not opened")
+            raise OSError(too_deep(limits, container.name))
         with ExitStack() as stack:
             stream = _seekable(stack, item, in_memory_bytes)
             try:

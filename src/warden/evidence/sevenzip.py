@@ -27,7 +27,7 @@ import py7zr.io
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
 from warden.evidence.bounded import Decoded, Window, cheaply_seekable, spooled_file
 from warden.evidence.budget import Budget
-from warden.evidence.limits import exceeded
+from warden.evidence.limits import RAISABLE, exceeded, refusal, refused_by
 from warden.evidence.members import ENCRYPTED, RATIO_FLOOR, Members, epoch_time
 
 _MAGIC = b"7z\xbc\xaf\x27\x1c"
@@ -76,7 +76,7 @@ def _expand(archive: py7zr.SevenZipFile, container: Item, limits: Limits) -> Ite
     members = Members(container, "7z", limits)
     items: list[tuple[Item, _Slot | None]] = []
     budgets = _block_budgets(archive, limits)
-    blocked: dict[int, str] = {}
+    blocked: dict[int, tuple[str, str]] = {}
     encrypted = archive.needs_password()
     block_numbers: dict[int, int] = {}
     over_limit = 0
@@ -96,16 +96,15 @@ def _expand(archive: py7zr.SevenZipFile, container: Item, limits: Limits) -> Ite
             if encrypted:
                 problem = ENCRYPTED
             elif block in blocked:
-                problem = (
-                    f"not read: it follows {blocked[block]!r} in its solid block, which is over the limits"
-                )
+                problem = _follower(limits, *blocked[block])
             elif entry.is_symlink:
                 problem = "symbolic link, not followed"
             elif entry.uncompressed > budgets[block]:
-                problem = (
+                what = (
                     f"possible zip bomb: its block expands over {limits.ratio} times its packed size by the "
                     "end of it; not read"
                 )
+                problem = refusal(limits, "ratio", what)
                 stops_block = True
             else:
                 budgets[block] -= entry.uncompressed
@@ -124,7 +123,7 @@ def _expand(archive: py7zr.SevenZipFile, container: Item, limits: Limits) -> Ite
         )
         # Skipping a member of a solid block means decompressing it: nothing after a refused one is read.
         if block is not None and (stops_block or (problem is None and item.problem is not None)):
-            blocked.setdefault(block, item.steps[-1].name)
+            blocked.setdefault(block, (item.steps[-1].name, item.problem or ""))
         items.append((item, slot if item.problem is None else None))
     for index, entry in enumerate(archive.files):
         # py7zr is never given a member's own name: see the module's docstring.
@@ -132,6 +131,14 @@ def _expand(archive: py7zr.SevenZipFile, container: Item, limits: Limits) -> Ite
     yield from _extracted(archive, items, limits, members.budget)
     if over_limit:
         yield members.overflow(over_limit)
+
+
+def _follower(limits: Limits, refused: str, why: str) -> str:
+    """The problem of a member after ``refused`` in its solid block (refused because ``why``): it names the
+    same limit, so that raising it for the exhibit examines the whole block again."""
+    what = f"not read: it follows {refused!r} in its solid block, which is over the limits"
+    by = refused_by(why)
+    return refusal(limits, RAISABLE[by[0]][0], what) if by is not None and by[0] in RAISABLE else what
 
 
 def _block_budgets(archive: py7zr.SevenZipFile, limits: Limits) -> dict[int, int]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from warden.evidence.base import SOURCES, EvidenceSource
-from warden.evidence.folder import FileSource, FolderSource
+from warden.registry import instance_of
 
-# Built-in sources register through the same door as a plug-in's; the order is the order they are tried.
-for _source in (FolderSource(), FileSource()):
-    SOURCES.register(_source.name, _source)
+# Built-in sources register through the same door as a plug-in's (entry points ``warden.sources``); the order
+# is the order they are tried.
+SOURCES.load_entry_points("warden.sources", instance_of(EvidenceSource), first=("folder", "file"))
 
 
 def source_for(path: Path) -> EvidenceSource:

@@ -36,8 +36,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from warden.evidence.base import ContainerError, Item, JsonScalar, Limits, State, Step
+from warden.evidence.base import ContainerError, Item, JsonScalar, Limits, Step
 from warden.evidence.carving import carved_items
+from warden.evidence.limits import over_size, refusal
+from warden.model.states import State
 
 MAX_THUMBNAIL = 64 << 20
 """Largest cached image given out; a larger data size is taken for damage and recorded as a problem."""
@@ -202,9 +204,8 @@ class _Walk:
         given = total = 0
         while pos + layout.entry_header <= self.size:
             if given >= self.limits.members:
-                yield self._problem(
-                    "(more)", f"more cache entries not read: over {self.limits.members} items"
-                )
+                what = f"more cache entries not read: over {self.limits.members} items"
+                yield self._problem("(more)", refusal(self.limits, "members", what))
                 return
             head = _read_at(self.stream, pos, layout.entry_header)
             if len(head) < layout.entry_header:
@@ -231,9 +232,8 @@ class _Walk:
                 pos += layout.entry_header
                 continue
             if total + data_size > self.limits.total_bytes:
-                yield self._problem(
-                    "(more)", f"more cache entries not read: over {self.limits.total_bytes} bytes"
-                )
+                what = f"more cache entries not read: over {self.limits.total_bytes} bytes"
+                yield self._problem("(more)", refusal(self.limits, "total_bytes", what))
                 return
             item = self._entry(
                 pos, head, entry_size, entry_hash, id_size, padding, data_size, pos < free_until
@@ -261,9 +261,8 @@ class _Walk:
                 self._unique(label, pos), f"cache entry at {pos:#x}: its parts are larger than the entry"
             )
         if data_size > self.largest:
-            return self._problem(
-                self._unique(label, pos), f"thumbnail of {data_size} bytes, over the limit of {self.largest}"
-            )
+            what = f"thumbnail of {data_size} bytes, over the limit of {self.largest}"
+            return self._problem(self._unique(label, pos), over_size(self.limits, MAX_THUMBNAIL, what))
         data_at = pos + layout.entry_header + id_size + padding
         data = _read_at(self.stream, data_at, data_size)
         identifier = _read_at(self.stream, pos + layout.entry_header, min(id_size, 1024))

@@ -31,8 +31,10 @@ from typing import Any, BinaryIO
 import olefile
 
 from warden.clock import from_timestamp
-from warden.evidence.base import ContainerError, Item, JsonScalar, Limits, State, Step
+from warden.evidence.base import ContainerError, Item, JsonScalar, Limits, Step
+from warden.evidence.limits import over_size, refusal
 from warden.evidence.names import escape
+from warden.model.states import State
 
 MAX_STREAM = 16 << 20
 """Largest stream read (thumbnails are tens of KiB); a larger one is recorded as a problem."""
@@ -179,9 +181,13 @@ class _Reading:
         total = 0
         for given, stream in enumerate(thumbnails):
             if given >= self.limits.members or total > self.limits.total_bytes:
-                yield self._item(
-                    "(more)", {"source": "thumbs.db"}, problem="more thumbnails not read: over limits"
-                )
+                if given >= self.limits.members:
+                    what = f"more thumbnails not read: over {self.limits.members} items"
+                    problem = refusal(self.limits, "members", what)
+                else:
+                    what = f"more thumbnails not read: over {self.limits.total_bytes} bytes"
+                    problem = refusal(self.limits, "total_bytes", what)
+                yield self._item("(more)", {"source": "thumbs.db"}, problem=problem)
                 return
             index = _index(stream)
             name, mtime = catalog.pop(index, (stream, None)) if index is not None else (stream, None)
@@ -197,7 +203,8 @@ class _Reading:
         try:
             size = self.ole.get_size(stream)
             if size > self.largest:
-                return None, f"stream of {size} bytes, over the limit of {self.largest}"
+                what = f"stream of {size} bytes, over the limit of {self.largest}"
+                return None, over_size(self.limits, MAX_STREAM, what)
             with self.ole.openstream(stream) as opened:
                 data: bytes = opened.read(self.largest + 1)
         except Exception as error:  # a broken sector chain, a loop, a stream past the end of the file...

@@ -10,7 +10,6 @@ nothing stops the walk but the end.
 from __future__ import annotations
 
 import errno
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -26,6 +25,8 @@ from warden.evidence.base import (
     Limits,
     Step,
 )
+from warden.evidence.bounded import current_spool_folder, spooled_file
+from warden.evidence.limits import exceeded, refusal, too_deep
 
 Describe = Callable[[Item, dict[str, JsonScalar]], None]
 
@@ -87,7 +88,8 @@ def walk(
         items: the items directly in an evidence root.
         limits: bounds on nesting and on what containers may give out.
         spool_dir: where a container that can only be read front to back (a zip inside a tar.gz) is copied
-            to be opened; the system's temporary folder when None.
+            to be opened; the spool folder set by :func:`~warden.evidence.bounded.spool_folder` when None
+            (the scan's private spool), and only outside any scan the system's temporary folder.
         describe: called with each container item directly in the evidence root and what its format says
             about it as a whole (a disk image's segments, stored and computed MD5...).
         containers: the formats to recognise (all registered ones by default).
@@ -121,9 +123,7 @@ def _walk(
             continue
         if depth + 1 > limits.depth:
             yield Found(
-                _not_examined(
-                    item, container.name, f"{container.name} nested more than {limits.depth} deep: not opened"
-                ),
+                _not_examined(item, container.name, too_deep(limits, container.name)),
                 depth + 1,
                 item.path,
                 None,
@@ -164,12 +164,14 @@ def _seekable(stack: ExitStack, item: Item, limits: Limits, spool_dir: str | Non
     stream = stack.enter_context(item.open())
     if stream.seekable():
         return stream
-    # Archives read by their index (zip, 7z) need to seek; a member of a compressed tar cannot. Copy it to a
-    # private temporary file first, bounded like any member.
-    copy = stack.enter_context(tempfile.TemporaryFile(dir=spool_dir))  # noqa: SIM115 - closed by the ExitStack
-    _copy_bounded(stream, copy, limits.member_bytes, ContainerError)
+    # Archives read by their index (zip, 7z) need to seek; a member of a compressed tar cannot. Copy it to an
+    # anonymous file in the spool (evidence bytes are written nowhere else), bounded like any member.
+    copy = stack.enter_context(spooled_file(folder=spool_dir or current_spool_folder()))
+    if _copy_bounded(stream, copy, limits.member_bytes) > limits.member_bytes:
+        what = f"{item.path} cannot seek and goes past {limits.member_bytes} bytes to copy: not opened"
+        raise ContainerError(refusal(limits, "member_bytes", what))
     copy.seek(0)
-    return copy
+    return copy  # type: ignore[return-value]  # a seekable binary file in all but name
 
 
 def _with_problem(item: Item, problem: str) -> Item:
@@ -183,22 +185,36 @@ def _not_examined(container: Item, format_name: str, problem: str) -> Item:
     return Item(steps=(*container.steps, step), state=container.state, problem=problem, not_examined=True)
 
 
-def copy_to(item: Item, target: BinaryIO, limit: int) -> int:
+def copy_to(item: Item, target: BinaryIO, limit: int, *, limits: Limits | None = None) -> int:
     """Copy a readable item's bytes into ``target``, at most ``limit`` bytes; returns how many.
+
+    Args:
+        item: the item.
+        target: where its bytes go.
+        limit: most bytes to copy (the exhibit's ``member_bytes``).
+        limits: the exhibit's limits, for the refusal's advice on raising ``max_member_bytes``; those of
+            the archive the item is in when None (the advice then names no exhibit outside an archive).
 
     Raises:
         OSError: it cannot be read, or it is over ``limit``.
     """
     with item.open() as stream:
-        return _copy_bounded(stream, target, limit, OSError)
+        copied = _copy_bounded(stream, target, limit)
+    if copied > limit:
+        what = f"over the member size limit of {limit} bytes: not read"
+        if limits is None:
+            limits = item.budget.limits if item.budget is not None else Limits()
+        raise exceeded(replace(limits, member_bytes=limit), "member_bytes", what)
+    return copied
 
 
-def _copy_bounded(source: IO[bytes], target: IO[bytes], limit: int, over: type[Exception]) -> int:
-    """Copy ``source`` into ``target`` in blocks; raises ``over`` once more than ``limit`` bytes come."""
+def _copy_bounded(source: IO[bytes], target: IO[bytes], limit: int) -> int:
+    """Copy ``source`` into ``target`` in blocks, up to ``limit`` bytes; returns how many were copied, or
+    ``limit + 1`` once more than ``limit`` come (the bytes past the limit are not written)."""
     copied = 0
     while block := source.read(1 << 20):
+        if copied + len(block) > limit:
+            return limit + 1
         copied += len(block)
-        if copied > limit:
-            raise over(f"over the member size limit of {limit} bytes")
         target.write(block)
     return copied

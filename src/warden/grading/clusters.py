@@ -1,8 +1,8 @@
 """Near-duplicate clusters of unmatched stills, so that one decision grades every copy at once.
 
-Pure: takes (item, PDQ, quality) and gives groups. Two stills belong together when their PDQ hashes are within
-the threshold; groups are closed under that (single linkage), largest first. Items an examiner split off,
-videos and stills whose PDQ quality is too low stand alone.
+Pure: takes (item, PDQ, quality) and gives groups. Two stills belong together when the PDQ hash type matches
+their hashes (within the threshold); groups are closed under that (single linkage), largest first. Items an
+examiner split off, videos and stills whose PDQ quality is under the ``pdq_min_quality`` setting stand alone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from warden.hashing.kinds import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
+from warden.hashing.pdq_type import PdqHashType
 
 _BLOCK = 1024
 
@@ -29,20 +29,24 @@ class Candidate:
 def cluster(
     candidates: Sequence[Candidate],
     *,
-    threshold: int = PDQ_MATCH_DISTANCE,
-    min_quality: int = PDQ_MIN_QUALITY,
+    threshold: int | None = None,
+    min_quality: int | None = None,
     alone: Iterable[int] = (),
 ) -> list[list[int]]:
     """Group ``candidates`` into clusters of item ids, largest first (ties by smallest id).
 
     Args:
         candidates: the items to group.
-        threshold: largest PDQ distance between two members that links them.
-        min_quality: hashes of lower quality link nothing.
+        threshold: largest PDQ distance between two members that links them (None: the ``pdq_threshold``
+            setting).
+        min_quality: hashes of lower quality link nothing (None: the ``pdq_min_quality`` setting).
         alone: items split off by an examiner: each stays a cluster of its own.
     """
+    pdq = PdqHashType(threshold, min_quality)
     apart = set(alone)
-    linkable = [c for c in candidates if c.pdq and (c.quality or 0) >= min_quality and c.item_id not in apart]
+    linkable = [
+        c for c in candidates if c.pdq and (c.quality or 0) >= pdq.min_quality and c.item_id not in apart
+    ]
     parent = {c.item_id: c.item_id for c in candidates}
 
     def root(item: int) -> int:
@@ -60,10 +64,8 @@ def cluster(
             block = words[start : start + _BLOCK]
             for other in range(start, len(words), _BLOCK):
                 # Blocks against later blocks only: each pair is compared once, in bounded memory.
-                distance = np.bitwise_count(block[:, None, :] ^ words[None, other : other + _BLOCK, :]).sum(
-                    axis=2
-                )
-                rows, columns = np.nonzero(distance <= threshold)
+                distance = pdq.distances(block, words[other : other + _BLOCK])
+                rows, columns = np.nonzero(distance <= pdq.threshold)
                 for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
                     first, second = start + row, other + column
                     if second > first:

@@ -14,17 +14,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from warden import settings
 from warden.case.folder import Case
+from warden.case.grades import GRADES
 from warden.case.items import load_items
-from warden.case.records import ItemRecord
 from warden.errors import UsageError
-from warden.grading.categories import Category, most_serious
-from warden.grading.grades import GRADES
-from warden.hashing.kinds import PDQ_MIN_QUALITY, vpdq_from_text
 from warden.hashsets.model import Entry, HashSet
 from warden.hashsets.readers import write_hashset
 from warden.hashsets.store import HashSetStore, check_name
-from warden.report.exhibits import item_place
+from warden.model.categories import Category, most_serious
+from warden.model.hashes import vpdq_from_text
+from warden.model.records import ItemRecord, item_place
 
 FORMAT = "grades"
 """The ``format`` a set made from grades is recorded with (it was read from no file)."""
@@ -55,7 +55,8 @@ class Feedback:
 
 def _pdq(item: ItemRecord) -> str | None:
     # A hash of too little detail would only make false leads in the next case; the digests still match.
-    if item.pdq and item.pdq_quality is not None and item.pdq_quality >= PDQ_MIN_QUALITY:
+    min_quality = settings.get_int(settings.PDQ_MIN_QUALITY)
+    if item.pdq and item.pdq_quality is not None and item.pdq_quality >= min_quality:
         return item.pdq
     return None
 

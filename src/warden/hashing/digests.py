@@ -22,11 +22,17 @@ Identity = tuple[int, int]
 
 
 class NotRegularFileError(OSError):
-    """The path is a pipe, socket, device or folder: reading it could block forever or read a live device."""
+    """The path is a pipe, socket, device or folder: reading it could block forever or read a live device.
+
+    Internal: recorded as the item's error, never raised to a user.
+    """
 
 
 class ReplacedFileError(OSError):
-    """The path no longer names the file that was listed: it became a link, or another file took its place."""
+    """The path no longer names the file that was listed: it became a link, or another file took its place.
+
+    Internal: recorded as the item's error, never raised to a user.
+    """
 
 
 class ListedPath(str):

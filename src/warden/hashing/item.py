@@ -5,27 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from warden import settings
 from warden.hashing.borders import Borders
 from warden.hashing.decode import DecodedStill, DecodeError, decode_still
 from warden.hashing.digests import Identity, NotRegularFileError, open_evidence, read_and_digest
-from warden.hashing.kinds import PDQ_MIN_QUALITY, Media, VideoHash
 from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
 from warden.hashing.sniff import Sniffed, sniff
 from warden.hashing.video import VideoHashError, hash_video
+from warden.model.hashes import Media, VideoHash
+from warden.model.records import ItemError
 
 READ, DECODE, PDQ, VPDQ = "read", "decode", "pdq", "vpdq"
 """The stages an item error can come from."""
-
-
-class ItemError(NamedTuple):
-    """One problem with one item: the stage it happened in and what went wrong. Never raised; recorded."""
-
-    stage: str
-    message: str
 
 
 def _setting_int(setting: settings.Setting) -> Callable[[], int]:
@@ -106,7 +100,7 @@ class FileHashes:
     @property
     def pdq_matchable(self) -> bool:
         """True when the still has a PDQ hash of enough quality to match perceptually."""
-        return self.pdq_quality is not None and self.pdq_quality >= PDQ_MIN_QUALITY
+        return self.pdq_quality is not None and self.pdq_quality >= settings.get_int(settings.PDQ_MIN_QUALITY)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: one object per file in ``warden hash`` output."""

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pdqhash
 
 from warden.hashing.decode import Pixels
-from warden.hashing.kinds import HashKind, normalize_hex
+from warden.model.hashes import HashKind, normalize_hex
 
 FAST_MIN_SIDE = 512
 """Fast mode decodes at the smallest 1/2, 1/4 or 1/8 scale that keeps both sides at least this long.

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from warden import settings
 from warden.hashing.borders import Borders, evened, find_borders, trim
 from warden.hashing.decode import Pixels
-from warden.hashing.kinds import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY
 from warden.hashing.pdq import PdqVariant, pdq_dihedral, pdq_distance, pdq_hash, pdq_transformed
 
 EXPLICIT_MAX_PIXELS = 400_000
@@ -99,8 +99,9 @@ def _eight(pixels: Pixels, prefix: str) -> list[PdqVariant]:
     return pdq_dihedral(pixels, prefix)
 
 
-def matchable(variants: Iterable[PdqVariant], min_quality: int = PDQ_MIN_QUALITY) -> list[PdqVariant]:
-    """The variants whose quality allows a perceptual match; the others never match."""
+def matchable(variants: Iterable[PdqVariant], min_quality: int | None = None) -> list[PdqVariant]:
+    """The variants whose quality allows a perceptual match (``pdq_min_quality`` setting when None)."""
+    min_quality = settings.get_int(settings.PDQ_MIN_QUALITY) if min_quality is None else min_quality
     return [variant for variant in variants if variant.quality >= min_quality]
 
 
@@ -108,14 +109,15 @@ def best_variant_match(
     variants: Sequence[PdqVariant],
     listed_pdq: str,
     *,
-    threshold: int = PDQ_MATCH_DISTANCE,
-    min_quality: int = PDQ_MIN_QUALITY,
+    threshold: int | None = None,
+    min_quality: int | None = None,
 ) -> VariantMatch | None:
     """The variant closest to ``listed_pdq`` if it is within ``threshold``; None otherwise.
 
     Variants below ``min_quality`` are never considered. Ties go to the earlier variant, so an unedited copy
-    reports ``original``.
+    reports ``original``. None takes the ``pdq_threshold`` and ``pdq_min_quality`` settings.
     """
+    threshold = settings.get_int(settings.PDQ_THRESHOLD) if threshold is None else threshold
     best: VariantMatch | None = None
     for variant in matchable(variants, min_quality):
         distance = pdq_distance(variant.pdq, listed_pdq)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from warden.hashing.kinds import Media
+from warden.model.hashes import Media
 from warden.registry import Registry
 
 HEAD_BYTES = 4096

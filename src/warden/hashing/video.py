@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from warden.hashing.kinds import HashKind, VideoHash, VpdqFrame, normalize_hex
+from warden.model.hashes import HashKind, VideoHash, VpdqFrame, normalize_hex
 
 _STDERR_KEPT = 2000
 

@@ -8,10 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from warden.hashing.kinds import PDQ_MATCH_DISTANCE, PDQ_MIN_QUALITY, VpdqFrame
-
-VPDQ_MATCH_PERCENT = 80.0
-"""Share of distinct good frames that must match, in each direction, for two videos to match."""
+from warden import settings
+from warden.model.hashes import VpdqFrame
 
 _PAIRS_PER_BLOCK = 1 << 20  # frame pairs compared at once: about 32 MB of XORed words
 
@@ -31,11 +29,13 @@ class VideoMatch:
     match: bool
 
 
-def distinct_good_frames(frames: Sequence[VpdqFrame], min_quality: int = PDQ_MIN_QUALITY) -> list[VpdqFrame]:
-    """Frames with a hash not seen before, then those of quality ``min_quality`` or more.
+def distinct_good_frames(frames: Sequence[VpdqFrame], min_quality: int | None = None) -> list[VpdqFrame]:
+    """Frames with a hash not seen before, then those of quality ``min_quality`` (the ``pdq_min_quality``
+    setting when None) or more.
 
     The order (first drop repeated hashes, keeping the first; then drop poor frames) is the reference's.
     """
+    min_quality = settings.get_int(settings.PDQ_MIN_QUALITY) if min_quality is None else min_quality
     seen: set[str] = set()
     distinct = []
     for frame in frames:
@@ -49,10 +49,10 @@ def match_vpdq(
     query: Sequence[VpdqFrame],
     compared: Sequence[VpdqFrame],
     *,
-    distance: int = PDQ_MATCH_DISTANCE,
-    min_quality: int = PDQ_MIN_QUALITY,
-    query_percent: float = VPDQ_MATCH_PERCENT,
-    compared_percent: float = VPDQ_MATCH_PERCENT,
+    distance: int | None = None,
+    min_quality: int | None = None,
+    query_percent: float | None = None,
+    compared_percent: float | None = None,
 ) -> VideoMatch:
     """Compare two videos frame by frame, as ThreatExchange's ``vpdq_brute_matcher`` does.
 
@@ -68,7 +68,13 @@ def match_vpdq(
         min_quality: frames below this quality are ignored.
         query_percent: share of the query's frames that must match.
         compared_percent: share of the listed video's frames that must match.
+
+    None takes the settings: ``pdq_threshold``, ``pdq_min_quality`` and ``vpdq_match_percent``.
     """
+    distance = settings.get_int(settings.PDQ_THRESHOLD) if distance is None else distance
+    percent = float(settings.get_int(settings.VPDQ_MATCH_PERCENT))
+    query_percent = percent if query_percent is None else query_percent
+    compared_percent = percent if compared_percent is None else compared_percent
     left = distinct_good_frames(query, min_quality)
     right = distinct_good_frames(compared, min_quality)
     if not left or not right:

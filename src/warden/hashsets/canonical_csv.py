@@ -9,8 +9,6 @@ from typing import TextIO
 
 from warden.csv_cells import neutralise_row, restore
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
-from warden.hashing.kinds import HashKind, vpdq_to_text
 from warden.hashsets.formats import (
     HashSetFormat,
     ReadOptions,
@@ -22,6 +20,8 @@ from warden.hashsets.formats import (
     parse_vpdq,
 )
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
+from warden.model.hashes import HashKind, vpdq_to_text
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("md5", "sha1", "sha256", "pdq", "category", "source_id")
 """Every canonical CSV names these columns in its header, in any order."""

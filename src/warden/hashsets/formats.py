@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from warden.errors import HashSetFormatError, UsageError
-from warden.grading.categories import Category
-from warden.hashing.kinds import HEX_LENGTH, HashKind, VideoHash, VpdqFrame
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
+from warden.model.hashes import HEX_LENGTH, HashKind, VideoHash, VpdqFrame
 
 if TYPE_CHECKING:
     from warden.hashsets.profiles import CategoryProfile

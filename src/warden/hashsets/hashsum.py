@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
-from warden.hashing.kinds import HashKind
 from warden.hashsets.formats import (
     HashSetFormat,
     ReadOptions,
@@ -19,6 +17,8 @@ from warden.hashsets.formats import (
     preview,
 )
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
+from warden.model.hashes import HashKind
 
 KIND_BY_LENGTH: dict[int, HashKind] = {32: HashKind.MD5, 40: HashKind.SHA1, 64: HashKind.SHA256}
 """How many hex digits each kind has: a bare 64-digit line is read as SHA-256 by this format."""

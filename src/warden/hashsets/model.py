@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from warden.grading.categories import Category
-from warden.hashing.kinds import VideoHash
+from warden.model.categories import Category
+from warden.model.hashes import VideoHash, vpdq_to_text
+
+_FIELDS = frozenset({"md5", "sha1", "sha256", "pdq", "vpdq", "photodna"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +16,7 @@ class Entry:
     """One listed image or video: its hashes (lower-case hex, any may be absent), category and source id.
 
     ``photodna`` is kept when a list carries it and never matched: PhotoDNA is licensed and Warden does not
-    compute it.
+    compute it. ``others`` holds the values of plug-in hash types, as (type name, value in normal form).
     """
 
     md5: str | None = None
@@ -25,10 +27,20 @@ class Entry:
     photodna: str | None = None
     category: Category = Category.UNCATEGORISED
     source_id: str | None = None
+    others: tuple[tuple[str, str], ...] = ()
 
     def has_hash(self) -> bool:
         """True when the entry carries at least one hash Warden can match."""
-        return any((self.md5, self.sha1, self.sha256, self.pdq, self.vpdq))
+        return any((self.md5, self.sha1, self.sha256, self.pdq, self.vpdq, self.others))
+
+    def value(self, kind: str) -> str | None:
+        """The entry's value of hash type ``kind`` in text form, None when it has none."""
+        if kind == "vpdq":
+            return vpdq_to_text(self.vpdq) if self.vpdq else None
+        if kind in _FIELDS:
+            held: str | None = getattr(self, kind)
+            return held
+        return next((value for name, value in self.others if name == kind), None)
 
 
 @dataclass(slots=True)

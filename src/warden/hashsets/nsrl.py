@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
-from warden.hashing.kinds import HashKind
 from warden.hashsets.formats import HashSetFormat, ReadOptions, parse_hex
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
+from warden.model.hashes import HashKind
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HASH_COLUMNS: tuple[tuple[str, HashKind], ...] = (

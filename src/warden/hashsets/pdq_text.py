@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from warden.errors import HashSetFormatError
-from warden.grading.categories import Category
-from warden.hashing.kinds import HashKind
 from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, content_lines, parse_hex
 from warden.hashsets.model import Entry
+from warden.model.categories import Category
+from warden.model.hashes import HashKind
 
 _PDQ_LINE = re.compile(r"[0-9a-fA-F]{64}")
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from warden import settings
 from warden.errors import UsageError
-from warden.grading.categories import Category
+from warden.model.categories import Category
 
 NULL_KEY = "null"
 """The map key for a record whose category is missing or null."""

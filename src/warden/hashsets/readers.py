@@ -9,16 +9,9 @@ from typing import TextIO
 
 from warden.errors import HashSetFormatError, HashSetNotFoundError, UsageError
 from warden.hashing.digests import file_sha256
-from warden.hashsets.canonical_csv import CanonicalCsvFormat
 from warden.hashsets.formats import HEAD_BYTES, HashSetFormat, ReadOptions, WriteOptions
-from warden.hashsets.hashsum import HashsumFormat
 from warden.hashsets.model import Entry, HashSet
-from warden.hashsets.nsrl import NsrlRdsFormat
-from warden.hashsets.pdq_text import PdqTextFormat
-from warden.hashsets.threatexchange_csv import ThreatExchangeCsvFormat
-from warden.hashsets.threatexchange_text import ThreatExchangeTextFormat
-from warden.hashsets.vics import VicsFormat
-from warden.registry import Registry
+from warden.registry import Registry, instance_of
 
 FORMATS: Registry[HashSetFormat] = Registry("hash-set format")
 """Every known hash-set format by its stable name; a plug-in adds its own with :func:`register`."""
@@ -33,16 +26,10 @@ def register(hash_set_format: HashSetFormat) -> HashSetFormat:
     return FORMATS.register(hash_set_format.name, hash_set_format)
 
 
-for _builtin in (
-    CanonicalCsvFormat(),
-    VicsFormat(),
-    ThreatExchangeCsvFormat(),
-    ThreatExchangeTextFormat(),
-    HashsumFormat(),
-    PdqTextFormat(),
-    NsrlRdsFormat(),
-):
-    register(_builtin)
+BUILT_IN = ("csv", "vics", "threatexchange-csv", "threatexchange-text", "hashsum", "pdq-text", "nsrl-rds")
+"""Warden's own formats, in the order detection tries them (its ``warden.hashset_formats`` entry points)."""
+
+FORMATS.load_entry_points("warden.hashset_formats", instance_of(HashSetFormat), first=BUILT_IN)
 
 
 def get_format(name: str) -> HashSetFormat:

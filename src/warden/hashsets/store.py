@@ -27,9 +27,8 @@ import numpy as np
 from warden import settings
 from warden.clock import utc_now
 from warden.errors import HashSetExistsError, HashSetKeyError, HashSetNotFoundError, UsageError
-from warden.grading.categories import Category
 from warden.hashing.digests import file_sha256
-from warden.hashing.kinds import EXACT_KINDS, HEX_LENGTH, HashKind, VideoHash, vpdq_from_text, vpdq_to_text
+from warden.hashing.hash_types import HASH_TYPES, IndexKind
 from warden.hashsets.formats import ReadOptions, WriteOptions
 from warden.hashsets.model import Entry, HashSet
 from warden.hashsets.profiles import load_profile
@@ -37,6 +36,8 @@ from warden.hashsets.readers import read_hashset, write_hashset
 from warden.hashsets.sealed import derive, fingerprint, load_key, seal, unseal
 from warden.index.hash_index import HashIndex, build_index, open_index
 from warden.index.keyed import KeyedTransform
+from warden.model.categories import Category
+from warden.model.hashes import EXACT_KINDS, HashKind, VideoHash, vpdq_from_text, vpdq_to_text
 from warden.private import make_private_dir, restrict_tree
 
 STORE_FORMAT = 1
@@ -68,6 +69,8 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     }
     if entry.vpdq:
         record["vpdq"] = vpdq_to_text(entry.vpdq)
+    if entry.others:
+        record["others"] = dict(entry.others)
     record["category"] = entry.category.value
     return record
 
@@ -83,6 +86,7 @@ def _entry_from_json(record: dict[str, Any]) -> Entry:
         photodna=record.get("photodna"),
         category=Category(record["category"]),
         source_id=record.get("source_id"),
+        others=tuple((record.get("others") or {}).items()),
     )
 
 
@@ -97,11 +101,12 @@ class OpenHashSet:
         self._transform = store.index_transform()
         self._entries: list[Entry] | None = None
         self._videos: list[tuple[int, VideoHash]] | None = None
+        self._listed: dict[str, list[tuple[int, str]]] = {}
 
-    def exact(self, kind: HashKind, digest: str) -> list[int]:
+    def exact(self, kind: str, digest: str) -> list[int]:
         """Rows whose ``kind`` digest equals ``digest``."""
-        keyed = self._transform.digest(kind.value, bytes.fromhex(digest))
-        return self._index.exact.lookup(kind.value, keyed)
+        keyed = self._transform.digest(str(kind), bytes.fromhex(digest))
+        return self._index.exact.lookup(str(kind), keyed)
 
     def pdq(self, pdq: str, threshold: int) -> list[tuple[int, int]]:
         """(row, distance) of every PDQ entry within ``threshold``."""
@@ -123,6 +128,13 @@ class OpenHashSet:
             else:
                 self._videos = [(row, e.vpdq) for row, e in enumerate(self.entries()) if e.vpdq]
         return self._videos
+
+    def listed(self, kind: str) -> Sequence[tuple[int, str]]:
+        """(row, value) of every entry with a value of hash type ``kind``, for a linear scan."""
+        if kind not in self._listed:
+            rows = enumerate(self.entries()) if self.manifest["hash_counts"].get(kind) else iter(())
+            self._listed[kind] = [(row, value) for row, e in rows if (value := e.value(kind)) is not None]
+        return self._listed[kind]
 
     def entry(self, row: int) -> Entry:
         """The entry at ``row``."""
@@ -289,12 +301,15 @@ class HashSetStore:
     def _build_index(self, folder: Path, entries: list[Entry]) -> None:
         transform = self.index_transform()
         digests: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
-        for kind in EXACT_KINDS:
-            rows = [row for row, e in enumerate(entries) if getattr(e, kind.value)]
-            values = b"".join(bytes.fromhex(getattr(entries[row], kind.value)) for row in rows)
-            width = HEX_LENGTH[kind] // 2
+        for hash_type in HASH_TYPES:
+            if hash_type.index is not IndexKind.EXACT:
+                continue
+            kind = hash_type.name
+            rows = [row for row, e in enumerate(entries) if e.value(kind)]
+            values = b"".join(bytes.fromhex(entries[row].value(kind) or "") for row in rows)
+            width = len(hash_type.examples()[0]) // 2  # every value in normal form has the same length
             array = np.frombuffer(values, dtype=np.uint8).reshape(len(rows), width)
-            digests[kind.value] = (transform.digests(kind.value, array), np.asarray(rows, dtype=np.int64))
+            digests[kind] = (transform.digests(kind, array), np.asarray(rows, dtype=np.int64))
         pdq_rows = [row for row, e in enumerate(entries) if e.pdq]
         pdq = np.frombuffer(b"".join(bytes.fromhex(entries[r].pdq or "") for r in pdq_rows), dtype=np.uint8)
         build_index(
@@ -396,4 +411,6 @@ def _hash_counts(entries: list[Entry]) -> dict[str, int]:
         for kind in counts:
             if getattr(entry, kind):
                 counts[kind] += 1
+        for kind, _value in entry.others:
+            counts[kind] = counts.get(kind, 0) + 1
     return counts

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from warden.grading.categories import Category, most_serious
-from warden.hashing.kinds import HashKind, VideoHash, VpdqFrame
+from warden.hashing.hash_types import BUILT_IN, HASH_TYPES
 from warden.hashsets.formats import ReadOptions, parse_hex, parse_source_id, preview
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import CategoryProfile, load_profile, profile_key
+from warden.model.categories import Category, most_serious
+from warden.model.hashes import HashKind, VideoHash, VpdqFrame
 
 SIGNAL_KINDS: dict[str, HashKind] = {
     "pdq": HashKind.PDQ,
@@ -27,6 +28,12 @@ UNMATCHABLE_SIGNALS: frozenset[str] = frozenset(
     {"url", "url_md5", "raw_text", "text_md5", "trend_query", "tlsh", "tlsh_pdf", "video_tmk_pdqf", "clip"}
 )
 """Signal types ThreatExchange exchanges that are not image or video hashes Warden can match."""
+
+
+def plug_in_signal(name: str) -> bool:
+    """True when ``name`` is a hash type a plug-in registered: its signals are read through that type."""
+    return name not in BUILT_IN and name in HASH_TYPES
+
 
 DEFAULT_PROFILE = "threatexchange"
 """The built-in profile for ThreatExchange opinions when the import names none."""
@@ -47,6 +54,12 @@ def signal_entry(signal_type: str, signal: str, category: Category, source_id: s
     source_id = parse_source_id(source_id)
     name = signal_type.strip().lower()
     kind = SIGNAL_KINDS.get(name)
+    if kind is None and plug_in_signal(name):
+        try:
+            value = HASH_TYPES.get(name).validate(signal)
+        except ValueError:
+            raise ValueError(f"{preview(signal)} is not a {name} value") from None
+        return Entry(category=category, source_id=source_id, others=((name, value),))
     if kind is None:
         if name in UNMATCHABLE_SIGNALS:
             raise ValueError(

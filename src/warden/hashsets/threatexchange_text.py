@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from warden.errors import HashSetFormatError
-from warden.hashing.kinds import HashKind
 from warden.hashsets.formats import HashSetFormat, ReadOptions, complete_lines, content_lines
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import CategoryProfile
@@ -15,15 +14,18 @@ from warden.hashsets.threatexchange_signals import (
     SIGNAL_KINDS,
     UNMATCHABLE_SIGNALS,
     opinion_category,
+    plug_in_signal,
     profile_or_default,
     signal_entry,
 )
+from warden.model.hashes import HashKind
 
 
 class ThreatExchangeTextFormat(HashSetFormat):
     """One signal per line: its type name, one space, the signal. ``#`` comments and blank lines are skipped.
 
-    A ``video_vpdq`` signal is the rest of the line (a JSON list). The text form carries no opinion, so every
+    A ``video_vpdq`` signal is the rest of the line (a JSON list). A registered plug-in hash type's name is a
+    signal type too, its signal read through the type. The text form carries no opinion, so every
     entry gets the profile's ``null`` category (uncategorised with the built-in ``threatexchange`` profile).
     Anything after a hash is refused, since ``dataset -P`` without ``-S`` appends metadata that is not a
     stable format: export with ``-S`` or ``--csv``.
@@ -38,7 +40,8 @@ class ThreatExchangeTextFormat(HashSetFormat):
         if not lines:
             return False
         parts = lines[0].split(None, 1)
-        return len(parts) == 2 and parts[0].lower() in SIGNAL_KINDS.keys() | UNMATCHABLE_SIGNALS
+        name = parts[0].lower()
+        return len(parts) == 2 and (name in SIGNAL_KINDS.keys() | UNMATCHABLE_SIGNALS or plug_in_signal(name))
 
     def resolve_profile(self, path: Path, head: bytes, options: ReadOptions) -> CategoryProfile | None:
         return profile_or_default(options)

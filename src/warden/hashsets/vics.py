@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from warden.errors import HashSetFormatError, UsageError
-from warden.hashing.kinds import HashKind, VideoHash, vpdq_to_text
 from warden.hashsets.formats import (
     MAX_SOURCE_ID,
     HashSetFormat,
@@ -24,6 +23,7 @@ from warden.hashsets.formats import (
 )
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import NULL_KEY, CategoryProfile, load_profile, profile_key
+from warden.model.hashes import HashKind, VideoHash, vpdq_to_text
 
 V2_CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{profile}/$metadata#Media"
 """The ``@odata.context`` a written file carries; ``{profile}`` is UK, US or CUSTOM."""

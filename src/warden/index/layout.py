@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import comb
 
-from warden.hashing.kinds import PDQ_MATCH_DISTANCE
+from warden import settings
 
 HASH_BITS = 256
 MAX_THRESHOLD = HASH_BITS
@@ -80,8 +80,10 @@ def estimated_ns(size: int, layout: PdqLayout, radii: tuple[int, ...] | None) ->
     return _MISS_NS * probes * (1.0 + per_bucket)
 
 
-def choose_layout(size: int, threshold: int = PDQ_MATCH_DISTANCE) -> PdqLayout:
-    """The layout with the cheapest modelled query at ``threshold`` for ``size`` hashes, within the cap."""
+def choose_layout(size: int, threshold: int | None = None) -> PdqLayout:
+    """The layout with the cheapest modelled query at ``threshold`` (the ``pdq_threshold`` setting when None)
+    for ``size`` hashes, within the cap."""
+    threshold = settings.get_int(settings.PDQ_THRESHOLD) if threshold is None else threshold
     # Tables must at least halve the modelled time to be worth their memory and build time.
     best, best_ns = SCAN, estimated_ns(size, SCAN, None) / 2
     offset_budget = max(_OFFSET_BYTES_PER_HASH * size, _OFFSET_BYTES_FLOOR)

@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from warden import settings
 from warden.errors import IndexDamagedError
-from warden.hashing.kinds import PDQ_MATCH_DISTANCE
 from warden.index import reference
 from warden.index.format import ArrayFile, describe_array, files_of, load_arrays, save_array
 from warden.index.layout import PdqLayout, choose_layout, plan_radii
@@ -167,16 +167,17 @@ class PdqIndex:
         """How this index cuts hashes into chunks."""
         return self._layout
 
-    def query(self, pdq: bytes, threshold: int = PDQ_MATCH_DISTANCE) -> list[tuple[int, int]]:
+    def query(self, pdq: bytes, threshold: int | None = None) -> list[tuple[int, int]]:
         """Every (row, distance) whose hash is within ``threshold`` bits of ``pdq``, nearest first.
 
         Args:
             pdq: the query hash as 32 bytes.
-            threshold: the largest distance returned, 0-256 (31, Meta's match threshold, by default).
+            threshold: the largest distance returned, 0-256 (the ``pdq_threshold`` setting by default).
 
         Raises:
             ValueError: ``pdq`` is not 32 bytes or the threshold is out of range.
         """
+        threshold = settings.get_int(settings.PDQ_THRESHOLD) if threshold is None else threshold
         if len(pdq) != reference.HASH_BYTES:
             raise ValueError(f"a PDQ hash is 32 bytes, got {len(pdq)}")
         if self._searcher is None:
@@ -189,14 +190,14 @@ class PdqIndex:
         rows = self._rows[np.frombuffer(positions, dtype=np.uint32)].tolist()
         return sorted(zip(rows, distances, strict=True), key=_nearest_first)
 
-    def query_batch(
-        self, queries: np.ndarray[Any, Any], threshold: int = PDQ_MATCH_DISTANCE
-    ) -> list[PdqHits]:
-        """The matches of each row of ``queries`` (``(Q, 32)`` uint8), in the same order.
+    def query_batch(self, queries: np.ndarray[Any, Any], threshold: int | None = None) -> list[PdqHits]:
+        """The matches of each row of ``queries`` (``(Q, 32)`` uint8), in the same order, within ``threshold``
+        (the ``pdq_threshold`` setting when None).
 
         Raises:
             ValueError: the queries are not ``(Q, 32)`` uint8 or the threshold is out of range.
         """
+        threshold = settings.get_int(settings.PDQ_THRESHOLD) if threshold is None else threshold
         queries = reference.check_hashes(queries, "PDQ queries")
         found: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]
         if self._searcher is None:

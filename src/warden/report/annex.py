@@ -27,10 +27,11 @@ from warden.evidence.containers import limits_from_settings, register_built_in
 from warden.evidence.limits import raised
 from warden.evidence.locate import open_item
 from warden.evidence.names import root_path
-from warden.grading.categories import INDECENT
 from warden.hashing.decode import DecodeError, decode_still
+from warden.model.categories import INDECENT
+from warden.model.records import Media, item_place
+from warden.model.states import State
 from warden.previews import KeyframeError, blur, keyframes, strip
-from warden.report.exhibits import item_place
 from warden.report.html import page
 from warden.report.html_parts import cell, e, established_label, table
 from warden.report.writers import write_whole
@@ -105,7 +106,7 @@ def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
     base, raises = limits_from_settings(), recorded_raises(case.engine)
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for item in report["items"]:
-        if item["category"] is None or item["state"] == "thumbnail":
+        if item["category"] is None or item["state"] == State.THUMBNAIL:
             continue
         key = item["sha1"] or f"{item['evidence']}/{item['path']}"
         groups.setdefault((item["category"], key), []).append(item)
@@ -119,7 +120,7 @@ def annex_entries(case: Case, report: Mapping[str, Any]) -> list[AnnexEntry]:
         try:
             root = roots[first["evidence"]]
             limits = raised(base, first["evidence"], raises.get(first["evidence"], {}))
-            if first["media"] == "movie":
+            if first["media"] == Media.MOVIE:
                 thumbnail = _movie(root, first, limits)
             else:
                 thumbnail = _still(root, first, limits)

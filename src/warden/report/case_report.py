@@ -6,12 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
-from warden.case import schema
 from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.case.items import load_items
+from warden.case.report_data import items_per_scan, log_rows, scan_rows
 from warden.report.continuity import AuditEntry, without_idle_runs
 from warden.report.contract import CaseHeader, ReportContext, build_report
 from warden.report.method import ScanRun
@@ -66,18 +64,13 @@ def report_context(case: Case) -> ReportContext:
     with case.engine.connect() as connection:
         scans = [
             ScanRun(r.id, r.started_at, r.finished_at, r.status, r.operator, _options(r.options))
-            for r in connection.execute(select(schema.scans).order_by(schema.scans.c.id))
+            for r in scan_rows(connection)
         ]
         entries = [
             AuditEntry(r.id, r.at, r.actor, r.action, AuditEntry.parse_detail(r.detail), r.hash)
-            for r in connection.execute(select(schema.audit_log).order_by(schema.audit_log.c.id))
+            for r in log_rows(connection)
         ]
-        recorded = {
-            int(scan_id): int(count)
-            for scan_id, count in connection.execute(
-                select(schema.items.c.scan_id, func.count()).group_by(schema.items.c.scan_id)
-            )
-        }
+        recorded = items_per_scan(connection)
         chain = check_chain(connection)
     kept_scans, kept_entries = without_idle_runs(scans, entries, recorded)
     return ReportContext(

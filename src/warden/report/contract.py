@@ -9,9 +9,9 @@ from typing import Any
 
 from warden import TOOL_NAME, __version__
 from warden.case.audit_verify import ChainStatus
-from warden.case.records import GradeRecord, ItemRecord, MatchRecord
+from warden.model.records import GradeRecord, ItemRecord, MatchRecord, item_place
 from warden.report.continuity import AuditEntry, continuity_section
-from warden.report.exhibits import exhibit_sections, indictment_section, item_place
+from warden.report.exhibits import exhibit_sections, indictment_section
 from warden.report.method import ScanRun, method_section
 from warden.report.not_examined import not_examined_section
 from warden.report.summary import summarize
@@ -45,7 +45,7 @@ class ReportContext:
 def match_json(match: MatchRecord) -> dict[str, Any]:
     """One match in the contract's form."""
     return {
-        "kind": match.kind.value,
+        "kind": str(match.kind),
         "hashset": match.hashset,
         "source_id": match.source_id,
         "distance": int(match.distance) if float(match.distance).is_integer() else match.distance,
@@ -93,7 +93,7 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "error": "; ".join(f"{e.stage}: {e.message}" for e in item.errors) or None,
         "not_examined": item.not_examined,
         "notes": list(item.notes),
-        "state": item.state,
+        "state": item.state.value,
         "established_by": item.established_by,
         "grade": grade_json(item.grade),
         "parent": item.parent,

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from warden.grading.categories import INDECENT
-from warden.report.exhibits import item_place
+from warden.model.categories import INDECENT
+from warden.model.records import item_place
+from warden.model.states import State
 from warden.report.html_parts import ESTABLISHED_ORDER, cell, e, established_label, short_hash, table
 
 _COUNT_HEADERS = (
@@ -195,7 +196,7 @@ def totals_html(summary: Mapping[str, Any]) -> str:
     rows = [
         [f"<th>{e(label)}</th>", cell(summary.get(key, 0), numeric=True)] for key, label in labels.items()
     ]
-    thumbnails = summary.get("by_state", {}).get("thumbnail", {})
+    thumbnails = summary.get("by_state", {}).get(State.THUMBNAIL.value, {})
     found = sum(c["stills_files"] + c["movies_files"] for c in thumbnails.values())
     rows.append(["<th>Categorised thumbnails (counted apart)</th>", cell(found, numeric=True)])
     return '<section id="totals"><h2>Totals</h2>' + table(("", "Number"), rows) + "</section>"

@@ -6,8 +6,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from warden.case.records import ItemRecord
-from warden.grading.categories import INDECENT
+from warden.model.categories import INDECENT
+from warden.model.records import ItemRecord
+from warden.model.states import State
 from warden.report.summary import summarize
 
 INDICTMENT_BASIS = (
@@ -15,14 +16,6 @@ INDICTMENT_BASIS = (
     "thumbnails are not counted. Distinct images (by SHA-1) are shown beside: an image found on two "
     "exhibits is one distinct image, so distinct counts do not add up across exhibits"
 )
-
-
-def item_place(evidence: str, path: str) -> str:
-    """Where an item is, in one string: the exhibit label, then the item's path inside it. A file given as
-    evidence (a disk image) already starts its items' paths with its own name, which is not repeated."""
-    if path == evidence or path.startswith(f"{evidence}//"):
-        return path
-    return f"{evidence}/{path}"
 
 
 def exhibit_sections(
@@ -60,7 +53,7 @@ def exhibit_sections(
                 "unmatched_media": summary["unmatched_media"],
                 "by_category": summary["by_category"],
                 "by_established": summary["by_established"],
-                "thumbnails": summary["by_state"]["thumbnail"],
+                "thumbnails": summary["by_state"][State.THUMBNAIL.value],
                 "graded": summary["graded"],
                 "disputed": summary["disputed"],
             }

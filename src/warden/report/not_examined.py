@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from warden.case.records import ItemRecord
-from warden.report.exhibits import item_place
+from warden.model.records import ItemRecord, item_place
 from warden.report.html_parts import cell, e, table
 
 

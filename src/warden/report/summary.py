@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from warden.case.records import ItemRecord, Media
-from warden.grading.categories import INDECENT, Category
+from warden.model.categories import INDECENT, Category
+from warden.model.records import ItemRecord, Media
+from warden.model.states import State
 
 
 @dataclass(slots=True)
@@ -73,10 +74,6 @@ class Summary:
         }
 
 
-STATES = ("live", "deleted", "carved", "thumbnail")
-"""Where items were found; ``by_category`` totals every state but ``thumbnail``, which is counted apart."""
-
-
 def _empty() -> dict[str, CategoryCounts]:
     return {category.value: CategoryCounts() for category in INDECENT}
 
@@ -97,12 +94,13 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
     category (an item without a SHA-1, which cannot happen for a readable file, counts as its own image).
     ``by_category`` counts full images wherever found (live, deleted, carved); a thumbnail's match is only
     counted under ``by_state["thumbnail"]``, apart from full images. ``by_state`` splits the same counts by
-    where each item was found. Errors, items not examined (with the reason) and files of zero bytes are
-    counted apart: the last two are facts about the evidence, not errors.
+    where each item was found (every :class:`~warden.model.states.State`). Errors, items not examined (with
+    the reason), files of zero bytes and PDQ hashes too plain to match (``low_quality_pdq``) are counted
+    apart: the last three are facts about the evidence, not errors.
     """
-    summary = Summary(by_category=_empty(), by_state={state: _empty() for state in STATES})
+    summary = Summary(by_category=_empty(), by_state={state.value: _empty() for state in State})
     unique: dict[tuple[str, Media], set[str]] = {}
-    unique_by_state: dict[tuple[str, str, Media], set[str]] = {}
+    unique_by_state: dict[tuple[State, str, Media], set[str]] = {}
     unique_by_established: dict[tuple[str, str, Media], set[str]] = {}
     for item in items:
         summary.files_total += 1
@@ -115,7 +113,7 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
         is_media = item.media is not Media.OTHER
         if is_media:
             summary.media_total += 1
-        if any(note.startswith("pdq quality") for note in item.notes):
+        if item.low_quality_pdq:
             summary.low_quality_pdq += 1
         if item.grade is not None:
             summary.graded += 1
@@ -123,7 +121,7 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
         category = item.category
         best = item.best_match
         if best is not None:
-            summary.matches_by_kind[best.kind.value] = summary.matches_by_kind.get(best.kind.value, 0) + 1
+            summary.matches_by_kind[str(best.kind)] = summary.matches_by_kind.get(str(best.kind), 0) + 1
         if category is None:
             if is_media:
                 summary.unmatched_media += 1
@@ -137,11 +135,11 @@ def summarize(items: Iterable[ItemRecord]) -> Summary:
         # it is counted, as a still, rather than dropped from the count.
         media = item.media if is_media else Media.STILL
         key = item.sha1 or f"{item.evidence}/{item.path}"
-        state = item.state if item.state in summary.by_state else "live"
+        state = item.state
         seen_in_state = unique_by_state.setdefault((state, category.value, media), set())
-        _count(summary.by_state[state][category.value], media, key not in seen_in_state)
+        _count(summary.by_state[state.value][category.value], media, key not in seen_in_state)
         seen_in_state.add(key)
-        if state == "thumbnail":
+        if state is State.THUMBNAIL:
             continue
         how = item.established_by or "unknown"
         seen_how = unique_by_established.setdefault((how, category.value, media), set())

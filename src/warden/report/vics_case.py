@@ -9,9 +9,10 @@ from typing import Any
 
 from warden import TOOL_NAME, __version__
 from warden.errors import UsageError
-from warden.grading.categories import Category, most_serious
 from warden.hashsets.profiles import NULL_KEY, CategoryProfile, load_profile
-from warden.report.exhibits import item_place
+from warden.model.categories import Category, most_serious
+from warden.model.records import Media, item_place
+from warden.model.states import State
 
 CASES_CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{profile}/$metadata#Cases"
 """The ``@odata.context`` of a written case export; ``{profile}`` is UK, US or CUSTOM."""
@@ -37,7 +38,7 @@ def _exported(item: Mapping[str, Any]) -> bool:
         return False
     if content_category(item) is Category.KNOWN_GOOD:
         return False
-    return item["media"] != "other" or item.get("category") is not None
+    return item["media"] != Media.OTHER or item.get("category") is not None
 
 
 def _split(path: str) -> tuple[str, str]:
@@ -48,7 +49,7 @@ def _split(path: str) -> tuple[str, str]:
 
 def _media_file(item: Mapping[str, Any], source_id: int) -> dict[str, Any]:
     folder, name = _split(item_place(item["evidence"], item["path"]))
-    state = item.get("state", "live")
+    state = item.get("state", State.LIVE)
     return {
         "FileName": name,
         "FilePath": folder,
@@ -56,8 +57,8 @@ def _media_file(item: Mapping[str, Any], source_id: int) -> dict[str, Any]:
         "Created": item.get("crtime"),
         "Written": item.get("mtime"),
         "Accessed": item.get("atime"),
-        "Deleted": state == "deleted",
-        "Unallocated": state == "carved",
+        "Deleted": state == State.DELETED,
+        "Unallocated": state == State.CARVED,
         "SourceID": source_id,
     }
 

@@ -13,7 +13,7 @@ from typing import Any
 from warden.csv_cells import neutralise_row
 from warden.errors import UsageError
 from warden.hashsets.profiles import load_profile
-from warden.registry import Registry
+from warden.registry import Registry, instance_of
 from warden.report.html import render_html
 
 Report = dict[str, Any]
@@ -134,11 +134,14 @@ def render_vics(report: Report, profile: str | None = None) -> bytes:
     return render_vics_case(report, profile)
 
 
-WRITERS.register("json", ReportWriter("json", "report.json", render_json))
-WRITERS.register("html", ReportWriter("html", "report.html", render_html_bytes))
-WRITERS.register("csv", ReportWriter("csv", "report.csv", render_csv))
-WRITERS.register("vics", ReportWriter("vics", "report-vics.json", render_vics))
-WRITERS.register("pdf", ReportWriter("pdf", "report.pdf", render_pdf))
+JSON = ReportWriter("json", "report.json", render_json)
+HTML = ReportWriter("html", "report.html", render_html_bytes)
+CSV = ReportWriter("csv", "report.csv", render_csv)
+VICS = ReportWriter("vics", "report-vics.json", render_vics)
+PDF = ReportWriter("pdf", "report.pdf", render_pdf)
+WRITERS.load_entry_points(
+    "warden.report_writers", instance_of(ReportWriter), first=("json", "html", "csv", "vics", "pdf")
+)
 
 DEFAULT_FORMATS: tuple[str, ...] = ("json", "html", "csv", "vics")
 """What a scan and ``warden report`` write unless told: every format but ``pdf``, which needs WeasyPrint and

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from warden.case import schema
 from warden.case.folder import EvidenceRecord
+from warden.case.raised_limits import ungraded_errors_like
 from warden.case.redo import forget
 from warden.errors import UsageError
 from warden.evidence.base import Limits
@@ -151,28 +151,15 @@ def _refused(engine: Engine, labels: dict[int, str], wanted: dict[int, dict[str,
     """Recorded items of these exhibits refused by a limit now raised above the value that refused them."""
     if not wanted:
         return []
-    items, errors = schema.items, schema.item_errors
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(items.c.id, items.c.evidence_id, items.c.path, errors.c.message)
-            .join(errors, errors.c.item_id == items.c.id)
-            .where(items.c.evidence_id.in_(list(wanted)), errors.c.message.like("%(limit max_%"))
-            .order_by(items.c.evidence_id, items.c.path)
-        ).all()
-        # An item an examiner has graded or split is left as it is.
-        kept = {int(item_id) for item_id in connection.execute(select(schema.grades.c.item_id)).scalars()}
-        kept |= {
-            int(item_id) for item_id in connection.execute(select(schema.cluster_splits.c.item_id)).scalars()
-        }
+    # An item an examiner has graded or split is left as it is (not among the errors read).
     found: dict[int, Refused] = {}
-    for row in rows:
-        refusal = refused_by(str(row.message))
-        if refusal is None or int(row.id) in kept or int(row.id) in found:
+    for row in ungraded_errors_like(engine, wanted, "%(limit max_%"):
+        refusal = refused_by(row.message)
+        if refusal is None or row.item_id in found:
             continue
         name, value = refusal
-        if name in RAISABLE and wanted[int(row.evidence_id)].get(name, 0) > value:
-            evidence_id = int(row.evidence_id)
-            found[int(row.id)] = Refused(
-                evidence_id, labels[evidence_id], str(row.path), int(row.id), row.message
+        if name in RAISABLE and wanted[row.evidence_id].get(name, 0) > value:
+            found[row.item_id] = Refused(
+                row.evidence_id, labels[row.evidence_id], row.path, row.item_id, row.message
             )
     return list(found.values())

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from warden.case.records import ItemError, ItemRecord, Media
 from warden.evidence.walk import Found
-from warden.hashing.kinds import EXACT_KINDS, VideoHash, VpdqFrame
-from warden.hashing.video_match import match_vpdq
+from warden.model.hashes import EXACT_KINDS, VpdqFrame
+from warden.model.records import ItemError, ItemRecord, Media
 from warden.scan.matcher import ItemHashes
 
 
@@ -23,7 +22,7 @@ def record_for(label: str, found: Found) -> ItemRecord:
         ctime=item.ctime,
         atime=item.atime,
         crtime=item.crtime,
-        state=item.state.value,
+        state=item.state,
         provenance=[dict(step.to_json()) for step in item.steps],
         parent=found.parent,
     )
@@ -51,15 +50,14 @@ def apply_hashes(record: ItemRecord, result: dict[str, Any], min_quality: int) -
     if frames:
         record.vpdq = " ".join(frame.to_text() for frame in frames)
     if record.pdq is not None and record.pdq_quality is not None and record.pdq_quality < min_quality:
+        record.low_quality_pdq = True
         record.notes.append(
             f"pdq quality {record.pdq_quality} < {min_quality}: too little detail to match perceptually"
         )
     digests = {kind: result[kind.value] for kind in EXACT_KINDS if result.get(kind.value)}
     variants = [(v["variant"], v["pdq"], int(v["quality"])) for v in result.get("pdq_variants") or []]
-    return ItemHashes(digests=digests, pdq_variants=variants, video=frames or None)
-
-
-def compare_videos(query: VideoHash, listed: VideoHash) -> tuple[float, float]:
-    """The reference vPDQ comparison, as the matcher wants it: (query %, listed %)."""
-    result = match_vpdq(query, listed)
-    return result.query_percent, result.compared_percent
+    values = {
+        str(name): [(str(variant), str(value)) for variant, value in pairs]
+        for name, pairs in (result.get("hash_values") or {}).items()
+    }
+    return ItemHashes(digests=digests, pdq_variants=variants, video=frames or None, values=values)

@@ -1,4 +1,5 @@
-"""The scan: walk the evidence, hash what is not yet in the case, match it, record it, write the reports.
+"""The scan: walk the evidence, hash what is not yet in the case, match it and record it (the reports are
+written from the case afterwards, by :mod:`warden.report`).
 
 One scan of a case runs at a time (the case's scan lock). A failure of Warden's own disks, the spool's or
 the case's, stops the scan cleanly with a documented error: what was recorded stays, the item that met the
@@ -19,24 +20,27 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from warden import settings
 from warden.case.folder import Case, EvidenceRecord, operator_name
 from warden.case.items import done_keys, paths_recorded_differently, write_items
-from warden.case.records import ItemError, ItemRecord
 from warden.case.redo import forget, to_redo
 from warden.case.storage_errors import as_warden_error, case_storage
 from warden.errors import CaseError, EvidenceError, NoSpaceError, UsageError, WardenError
 from warden.evidence.base import Item, JsonScalar, Limits
+from warden.evidence.containers import BUILT_IN as CONTAINER_BUILT_IN
 from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
 from warden.evidence.names import root_path, root_text
 from warden.evidence.sources import source_for
 from warden.evidence.walk import Found, walk
+from warden.hashing import hash_types
 from warden.hashing.digests import ListedPath
 from warden.hashsets.store import HashSetStore, OpenHashSet
-from warden.report.case_report import write_reports
-from warden.scan.matcher import Thresholds, match_item
+from warden.model.records import ItemError, ItemRecord
+from warden.registry import PROBLEMS as PLUGIN_PROBLEMS
+from warden.scan.matcher import match_item
 from warden.scan.pool import HOLD, HashingPool, WorkerFailure
 from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress
 from warden.scan.raised import RaisedLimits
-from warden.scan.recording import apply_hashes, compare_videos, record_for
+from warden.scan.recording import apply_hashes, record_for
 from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError
+from warden.scan.worker import with_hash_types
 
 
 @dataclass(slots=True)
@@ -57,8 +61,8 @@ class ScanResult:
     """What a finished scan hands back to its caller."""
 
     case: Case
-    report: dict[str, Any]
-    written: dict[str, Path] = field(default_factory=dict)
+    where: str
+    """The case's place, for messages about it."""
     hashed_now: int = 0
     resumed_from: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -122,7 +126,7 @@ def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, P
 
 
 def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | None = None) -> ScanResult:
-    """Scan the evidence into the case and write its reports; safe to run again to resume.
+    """Scan the evidence into the case; safe to run again to resume. The caller writes the reports.
 
     Raises:
         EvidenceError: an evidence path does not exist.
@@ -166,11 +170,7 @@ class _Scan:
         with case_storage(self.where, "reading what is already recorded"):
             self.redo = to_redo(case.engine)
             self.skip = done_keys(case.engine) - set(self.redo)
-        self.thresholds = Thresholds(
-            pdq_distance=settings.get_int(settings.PDQ_THRESHOLD),
-            pdq_min_quality=settings.get_int(settings.PDQ_MIN_QUALITY),
-            vpdq_percent=float(settings.get_int(settings.VPDQ_MATCH_PERCENT)),
-        )
+        self.thresholds = hash_types.thresholds()  # read once: the scan records what it matched with
         self.hash_options = {
             "exact_pdq": options.exact_pdq,
             "vpdq_seconds_per_hash": float(settings.get_str(settings.VPDQ_SECONDS_PER_HASH)),
@@ -196,6 +196,10 @@ class _Scan:
             warnings = [
                 f"{module.rsplit('.', 1)[-1]} containers are not opened: {why}"
                 for module, why in UNAVAILABLE.items()
+            ] + [
+                f"the plug-in {problem.name} ({problem.group}) is installed but not used: {problem.reason}"
+                for problem in PLUGIN_PROBLEMS
+                if problem.name not in CONTAINER_BUILT_IN or not problem.reason.startswith("needs ")
             ]
             changed = paths_recorded_differently(case.engine) if already else 0
             if changed:
@@ -213,7 +217,7 @@ class _Scan:
                     "hashsets": [s.name for s in self.open_sets],
                     "workers": self.workers,
                     **self.hash_options,
-                    **asdict(self.thresholds),
+                    **self.thresholds,
                     "limits": asdict(self.limits),
                     **self.raised.options(),
                 }
@@ -234,16 +238,11 @@ class _Scan:
             self.progress.finish()
         if self.stopped is not None:
             raise _spool_failure(self.stopped)
-        with case_storage(self.where, "writing the reports"):
-            report, written = write_reports(case)
-            case.log(
-                f"scan {self.scan_id} completed: {self.hashed} items hashed, {self.seen} in all; "
-                f"reports in {case.path}"
-            )
+        with case_storage(self.where, "recording the scan"):
+            case.log(f"scan {self.scan_id} completed: {self.hashed} items hashed, {self.seen} in all")
         return ScanResult(
             case=case,
-            report=report,
-            written=written,
+            where=self.where,
             hashed_now=self.hashed,
             resumed_from=already,
             warnings=warnings,
@@ -258,7 +257,7 @@ class _Scan:
             spool,
             HashingPool[_Task](
                 self.workers,
-                self.hash_options,
+                with_hash_types(self.hash_options),
                 timeout=float(settings.get_int(settings.ITEM_TIMEOUT)),
                 memory_mb=settings.get_int(settings.WORKER_MEMORY_MB),
             ) as pool,
@@ -271,8 +270,8 @@ class _Scan:
                 if isinstance(result, WorkerFailure):
                     item_record.errors.append(ItemError("hash", str(result)))
                 else:
-                    hashes = apply_hashes(item_record, result, self.thresholds.pdq_min_quality)
-                    item_record.matches = match_item(hashes, self.open_sets, self.thresholds, compare_videos)
+                    hashes = apply_hashes(item_record, result, int(self.thresholds["pdq_min_quality"]))
+                    item_record.matches = match_item(hashes, self.open_sets, self.thresholds)
                     if task.is_root and item_record.sha256:
                         with case_storage(self.where, "recording an evidence file's SHA-256"):
                             self.case.set_evidence_hash(task.evidence.id, item_record.sha256)

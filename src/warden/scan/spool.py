@@ -33,6 +33,8 @@ Copied = Callable[[int], None]
 class SpoolError(Exception):
     """The spool cannot take an item: its disk is full, or it cannot be written.
 
+    Internal: the scan stops with the documented error it stands for (``NoSpaceError``, else ``UsageError``).
+
     Attributes:
         folder: the spool folder.
         error: what the operating system said.

@@ -7,7 +7,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from warden.grading.categories import INDECENT
+from warden.model.categories import INDECENT
 from warden.sentencing.duration import Term, parse_disposal, parse_term
 from warden.sentencing.law import (
     GOVERNING,

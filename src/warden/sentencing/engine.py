@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warden.grading.categories import INDECENT, Category, most_serious
+from warden.model.categories import INDECENT, Category, most_serious
 from warden.sentencing import consequences
 from warden.sentencing.assessment import Assessment
 from warden.sentencing.duration import Disposal, Kind
@@ -12,7 +12,10 @@ from warden.sentencing.regime import assumed_law, governing_days, version_used
 
 
 class NotAssessableError(ValueError):
-    """The facts name something the law data does not have (an offence, a factor, a date before the data)."""
+    """The facts name something the law data does not have (an offence, a factor, a date before the data).
+
+    Internal: ``warden sentence`` reports it as a ``UsageError``, a report's sentencing section as a note.
+    """
 
 
 def assess(facts: CaseFacts, law: Law) -> Assessment:

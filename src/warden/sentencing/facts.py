@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from warden.grading.categories import INDECENT
+from warden.model.categories import INDECENT
 from warden.sentencing.duration import Disposal
 
 COUNT_BASIS_FILES = (

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
-from warden.report.html_parts import e
 from warden.sentencing.text import ASSUMED_HEADING
+
+
+def e(value: Any) -> str:
+    """Escaped text; None is empty."""
+    return escape("" if value is None else str(value))
+
 
 SENTENCING_CSS = """
 section.sentencing .notice{border:2px solid #a60;padding:.5rem;background:#fff8ee}

@@ -22,7 +22,10 @@ GOVERNING = {
 
 
 class NoVersionError(LookupError):
-    """No version of a rule is in force on the date asked (the data begins later)."""
+    """No version of a rule is in force on the date asked (the data begins later).
+
+    Internal: the engine turns it into :class:`~warden.sentencing.engine.NotAssessableError`.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,13 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
-from warden.grading.categories import Category
+from warden.hashing import hash_types
 from warden.hashing.item import FileHashes, HashOptions, hash_file
-from warden.hashing.kinds import HashKind
 from warden.hashsets.model import Entry, HashSet
 from warden.hashsets.store import HashSetStore, OpenHashSet
+from warden.model.categories import Category
+from warden.model.hashes import HashKind
 from warden.scan.matcher import ItemHashes, Thresholds, match_item
-from warden.scan.recording import compare_videos
 
 MATCH = "match"
 LIMITATION = "known limitation"
@@ -130,10 +130,7 @@ def _listed_set(listed: Sequence[Path]) -> HashSet:
 def _matches(path: Path, listed: OpenHashSet, thresholds: Thresholds) -> set[str]:
     """Source ids of every entry the file matches, as a scan would match it."""
     hashes = hash_file(path)
-    return {
-        match.source_id or ""
-        for match in match_item(_item_hashes(hashes), [listed], thresholds, compare_videos)
-    }
+    return {match.source_id or "" for match in match_item(_item_hashes(hashes), [listed], thresholds)}
 
 
 def measure_accuracy(
@@ -150,7 +147,7 @@ def measure_accuracy(
     index and matcher a scan uses. A copy is *found* when it matches its own original, *missed* when it does
     not, and a *false match* when it matches another photo; an unrelated photo's every match is false.
     """
-    thresholds = thresholds or Thresholds()
+    thresholds = thresholds or hash_types.thresholds()
     say = progress or (lambda _text: None)
     with tempfile.TemporaryDirectory(prefix="warden-validate-") as temp:
         folder = Path(temp)
@@ -187,8 +184,8 @@ def measure_accuracy(
     return {
         "listed": len(listed),
         "thresholds": {
-            "pdq_distance": thresholds.pdq_distance,
-            "pdq_min_quality": thresholds.pdq_min_quality,
+            "pdq_distance": thresholds["pdq_distance"],
+            "pdq_min_quality": thresholds["pdq_min_quality"],
         },
         "edits": rows,
         "unrelated": {"photos": len(unrelated), "false_matches": false_unrelated},

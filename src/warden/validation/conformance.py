@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from warden import settings
 from warden.hashing.item import HashOptions, hash_file
-from warden.hashing.kinds import PDQ_MIN_QUALITY, VpdqFrame
 from warden.hashing.pdq import pdq_distance
 from warden.hashing.video import VideoHashError, hash_video, vpdq_available
 from warden.hashing.video_match import match_vpdq
+from warden.model.hashes import VpdqFrame
 
 PDQ_TOLERANCE = 16
 """Bits allowed for rows hashed by another decoder (what the reference port's own test allows)."""
@@ -89,10 +90,11 @@ def _clip(media: Path, clip: str) -> dict[str, Any]:
     except VideoHashError as error:
         return {"clip": clip, "passed": False, "problem": str(error)}
     reference = _reference_frames(videos / "vpdq-expected" / f"{clip}.txt")
+    min_quality = settings.get_int(settings.PDQ_MIN_QUALITY)
     distances = [
         pdq_distance(ours.pdq, theirs.pdq)
         for ours, theirs in zip(frames, reference, strict=False)
-        if ours.quality >= PDQ_MIN_QUALITY and theirs.quality >= PDQ_MIN_QUALITY
+        if ours.quality >= min_quality and theirs.quality >= min_quality
     ]
     worst = max(distances, default=0)
     same_count = len(frames) == len(reference)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from warden.hashing.kinds import PDQ_MATCH_DISTANCE
+from warden import settings
 from warden.web.proxy import Network
 
 
@@ -80,7 +80,7 @@ class ReviewConfig:
     """
 
     allowed_hosts: frozenset[str] = field(default_factory=lambda: host_names("127.0.0.1", 8765))
-    cluster_threshold: int = PDQ_MATCH_DISTANCE
+    cluster_threshold: int = field(default_factory=lambda: settings.get_int(settings.PDQ_THRESHOLD))
     session_hours: float = 8.0
     reveal_seconds: int = 30
     clusters_per_page: int = 40

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from warden.web.http_errors import WebError
+from warden.errors import ForbiddenError, NotLoggedInError
 from warden.web.pages import session_of
 from warden.web.sessions import Session
 from warden.web.state import ReviewState
@@ -23,11 +23,11 @@ def current_session(request: Request) -> Session:
     """The logged-in session (the security middleware has already refused requests without one).
 
     Raises:
-        WebError: 401 when there is none (a route reached without the middleware).
+        NotLoggedInError: when there is none (a route reached without the middleware).
     """
     session = session_of(request)
     if session is None:
-        raise WebError(401, "unauthenticated", "log in first")
+        raise NotLoggedInError("log in first")
     return session
 
 
@@ -35,11 +35,11 @@ def grader(request: Request) -> Session:
     """The session of someone who may grade (examiner, reviewer, admin).
 
     Raises:
-        WebError: 403 for a viewer.
+        ForbiddenError: for a viewer.
     """
     session = current_session(request)
     if not session.account.can_grade:
-        raise WebError(403, "forbidden", f"a {session.account.role} cannot grade; viewers only look")
+        raise ForbiddenError(f"a {session.account.role} cannot grade; viewers only look")
     return session
 
 
@@ -47,11 +47,11 @@ def reviewer(request: Request) -> Session:
     """The session of someone who may confirm or dispute grades (reviewer, admin).
 
     Raises:
-        WebError: 403 otherwise.
+        ForbiddenError: otherwise.
     """
     session = current_session(request)
     if not session.account.can_review:
-        raise WebError(403, "forbidden", f"a {session.account.role} cannot review grades")
+        raise ForbiddenError(f"a {session.account.role} cannot review grades")
     return session
 
 
@@ -59,11 +59,11 @@ def admin(request: Request) -> Session:
     """The session of an admin.
 
     Raises:
-        WebError: 403 otherwise.
+        ForbiddenError: otherwise.
     """
     session = current_session(request)
     if session.account.role != "admin" or session.account.disabled:
-        raise WebError(403, "forbidden", "only an admin manages accounts")
+        raise ForbiddenError("only an admin manages accounts")
     return session
 
 

@@ -1,5 +1,6 @@
 """One error shape for the whole app: ``{"error": {"status", "code", "message"}}`` for API calls, the same
-facts on an HTML page for a browser's navigation."""
+facts on an HTML page for a browser's navigation. A :class:`~warden.errors.WardenError` is answered with its
+class's ``http_status`` and ``code`` (``docs/errors.md``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from warden.errors import WardenError
+from warden.errors import InternalError, WardenError
 
 _CODES = {
     400: "bad_request",
@@ -21,24 +22,12 @@ _CODES = {
 }
 
 
-class WebError(Exception):
-    """A request the app refuses, with the HTTP status, a stable code and a message for the examiner."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
 def error_body(status: int, code: str, message: str) -> dict[str, Any]:
     """The JSON body of every error the app returns."""
     return {"error": {"status": status, "code": code, "message": message}}
 
 
-INTERNAL = WebError(
-    500, "internal_error", "the review app failed on this request; the log of `warden review` says why"
-)
+INTERNAL = InternalError("the review app failed on this request; the log of `warden review` says why")
 """What a request that failed unexpectedly is answered (the security gate sends it, with its headers)."""
 
 
@@ -59,13 +48,9 @@ def error_response(request: Request, status: int, code: str, message: str) -> Re
 def install(app: FastAPI) -> None:
     """Route every kind of failure through :func:`error_response`."""
 
-    async def web_error(request: Request, error: Exception) -> Response:
-        assert isinstance(error, WebError)
-        return error_response(request, error.status, error.code, error.message)
-
     async def warden_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, WardenError)
-        return error_response(request, 400, error.code, error.message)
+        return error_response(request, error.http_status, error.code, error.message)
 
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
@@ -80,7 +65,6 @@ def install(app: FastAPI) -> None:
         fields = ", ".join(".".join(str(part) for part in e.get("loc", ())[1:]) for e in error.errors())
         return error_response(request, 422, "invalid_request", f"missing or invalid: {fields or 'request'}")
 
-    app.add_exception_handler(WebError, web_error)
     app.add_exception_handler(WardenError, warden_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)

@@ -4,9 +4,9 @@ A blurred preview is made from a copy shrunk to :data:`DETAIL_SIDE` pixels acros
 blurred: the bytes sent carry no more detail than that, whatever a browser does with them. The clear image
 (at most :data:`CLEAR_SIDE` pixels across) is only ever sent for an item the examiner chose to reveal.
 Videos get a strip of a few keyframes, blurred the same way (both made by :mod:`warden.previews`). Previews
-are made from the evidence's own bytes (found again by :mod:`warden.evidence.locate`), held in memory (least
-recently used first out) and never written to disk. An item that cannot be shown gets a placeholder saying
-why.
+are made from the evidence's own bytes (found again by :mod:`warden.evidence.locate`, under the container
+limits the case's scans used for that exhibit, raised ones included), held in memory (least recently used
+first out) and never written to disk. An item that cannot be shown gets a placeholder saying why.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from warden.case import schema
+from warden.case.items import evidence_roots, read_item
+from warden.case.raised_limits import recorded_raises
 from warden.evidence.base import Limits
+from warden.evidence.limits import raised
 from warden.evidence.locate import open_item
 from warden.evidence.names import root_path
 from warden.hashing.decode import DecodeError, decode_still
+from warden.model.hashes import Media
 from warden.previews import KeyframeError, blur, keyframes, strip
 
 BLURRED_SIDE = 160
@@ -102,7 +105,8 @@ class Previews:
 
     Args:
         engine: the case database (where each item is).
-        limits: container bounds for reaching items inside containers.
+        limits: container bounds for reaching items inside containers (the settings'); a limit a scan
+            raised for one exhibit (``warden scan --raise-limit``) is raised for that exhibit's items too.
         cache_bytes: memory held by generated previews.
         max_pixels: images declaring more pixels are not decoded (decompression-bomb guard).
         max_bytes: stills larger than this are not read for a preview.
@@ -130,18 +134,15 @@ class Previews:
         if cached is not None:
             return cached
         with self._engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    schema.items.c.path, schema.items.c.media, schema.items.c.format, schema.evidence.c.path
-                )
-                .join(schema.evidence, schema.evidence.c.id == schema.items.c.evidence_id)
-                .where(schema.items.c.id == item_id)
-            ).first()
-        if row is None:
+            item = read_item(connection, item_id)
+            roots = evidence_roots(connection)
+        if item is None:
             return None
-        item_path, media, format_name, evidence_path = row
+        limits = self._limits_for(item.evidence)
         try:
-            clear, blurred = self._render(Path(root_path(evidence_path)), item_path, media, format_name)
+            clear, blurred = self._render(
+                Path(root_path(roots[item.evidence])), item.path, item.media, item.format, limits
+            )
         except (OSError, DecodeError, KeyframeError) as error:
             return Preview(placeholder(str(error)), "image/png", str(error))
         except Exception as error:  # hostile bytes reach archive readers and decoders that raise anything
@@ -151,16 +152,21 @@ class Previews:
         self._cache.put((item_id, "blurred"), blurred)
         return clear if kind == "clear" else blurred
 
+    def _limits_for(self, exhibit: str) -> Limits:
+        """The limits the case's scans walked ``exhibit`` with: read again for each preview made, as a scan
+        may raise one while the app runs."""
+        return raised(self._limits, exhibit, recorded_raises(self._engine).get(exhibit, {}))
+
     def _render(
-        self, evidence: Path, item_path: str, media: str, format_name: str | None
+        self, evidence: Path, item_path: str, media: Media, format_name: str | None, limits: Limits
     ) -> tuple[Preview, Preview]:
-        if media == "movie":
-            with open_item(evidence, item_path, self._limits) as stream:
+        if media is Media.MOVIE:
+            with open_item(evidence, item_path, limits) as stream:
                 frames = keyframes(stream)
             clear = strip(frames)
             hidden = strip([_blur(frame, side=max(frame.size) // 2) for frame in frames])
-        elif media == "still":
-            with open_item(evidence, item_path, self._limits) as stream:
+        elif media is Media.STILL:
+            with open_item(evidence, item_path, limits) as stream:
                 data = stream.read(self._max_bytes + 1)
             if len(data) > self._max_bytes:
                 raise OSError(f"over {self._max_bytes} bytes: too large to preview")

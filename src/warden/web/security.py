@@ -31,7 +31,17 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warden.web.http_errors import INTERNAL, WebError, error_response, wants_html
+from warden.errors import (
+    CrossOriginError,
+    CsrfError,
+    NotLoggedInError,
+    PasswordChangeRequiredError,
+    RequestRefusedError,
+    RequestTooLargeError,
+    UnsupportedMediaTypeError,
+    WrongHostError,
+)
+from warden.web.http_errors import INTERNAL, error_response, wants_html
 from warden.web.proxy import apply_forwarded, normal_host
 from warden.web.sessions import Session, find_session, login_cookie, session_cookie
 from warden.web.state import ReviewState
@@ -94,8 +104,11 @@ class Guard:
         try:
             try:
                 response, body = await self._check(request, receive, forwarded)
-            except WebError as refusal:
-                response, body = error_response(request, refusal.status, refusal.code, refusal.message), b""
+            except RequestRefusedError as refusal:
+                response, body = (
+                    error_response(request, refusal.http_status, refusal.code, refusal.message),
+                    b"",
+                )
             if response is not None:
                 await response(scope, receive, tracked)
                 return
@@ -107,7 +120,7 @@ class Guard:
             _LOG.debug("the failure in full", exc_info=True)
             if started:
                 return
-            failure = error_response(request, INTERNAL.status, INTERNAL.code, INTERNAL.message)
+            failure = error_response(request, INTERNAL.http_status, INTERNAL.code, INTERNAL.message)
             await failure(scope, receive, tracked)
 
     async def _check(
@@ -126,11 +139,11 @@ class Guard:
         if session is None:
             if method in SAFE_METHODS and wants_html(request):
                 return RedirectResponse("/login", status_code=303), body
-            raise WebError(401, "unauthenticated", "log in first")
+            raise NotLoggedInError("log in first")
         if session.account.must_change_password and path not in PASSWORD_PATHS:
             if method in SAFE_METHODS and wants_html(request):
                 return RedirectResponse("/password", status_code=303), body
-            raise WebError(403, "password_change_required", "change the one-time password first")
+            raise PasswordChangeRequiredError("change the one-time password first")
         if method not in SAFE_METHODS:
             _check_token(session.csrf, request, body, "this session")
         request.scope.setdefault("state", {})["session"] = session
@@ -148,7 +161,7 @@ class Guard:
         names = config.allowed_hosts | (config.public_hosts if forwarded else frozenset())
         if normal_host(host, scheme) not in {normal_host(name, scheme) for name in names}:
             shown = ", ".join(sorted(names))
-            raise WebError(403, "wrong_host", f"this app answers as {shown} only")
+            raise WrongHostError(f"this app answers as {shown} only")
         own = f"{scheme}://{normal_host(host, scheme)}"
         origin = request.headers.get("origin")
         origin = _origin_of(origin) if origin not in (None, "null") else origin
@@ -156,15 +169,15 @@ class Guard:
         referer_origin = _origin_of(referer) if referer else None
         site = request.headers.get("sec-fetch-site")
         if origin not in (None, "null", own) or referer_origin not in (None, own):
-            raise WebError(403, "cross_origin", "a request from another origin is refused")
+            raise CrossOriginError("a request from another origin is refused")
         if site is not None and site not in ("same-origin", "none"):
-            raise WebError(403, "cross_origin", f"a {site} request is refused")
+            raise CrossOriginError(f"a {site} request is refused")
         if (
             request.method not in SAFE_METHODS
             and own not in (origin, referer_origin)
             and site != "same-origin"
         ):
-            raise WebError(403, "cross_origin", "a form must be sent from the app's own pages (no Origin)")
+            raise CrossOriginError("a form must be sent from the app's own pages (no Origin)")
 
 
 def _origin_of(url: str) -> str:
@@ -179,7 +192,7 @@ def _origin_of(url: str) -> str:
 async def _read_body(request: Request, receive: Receive) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-        raise WebError(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
+        raise RequestTooLargeError(f"a request body may have at most {MAX_BODY} bytes")
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -189,14 +202,14 @@ async def _read_body(request: Request, receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise WebError(413, "too_large", f"a request body may have at most {MAX_BODY} bytes")
+            raise RequestTooLargeError(f"a request body may have at most {MAX_BODY} bytes")
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if body and kind != FORM_TYPE:
-        raise WebError(415, "unsupported_media_type", f"send forms as {FORM_TYPE}")
+        raise UnsupportedMediaTypeError(f"send forms as {FORM_TYPE}")
     return body
 
 
@@ -206,7 +219,7 @@ def _check_token(expected: str, request: Request, body: bytes, what: str) -> Non
         fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1000)
         given = (fields.get("csrf_token") or [""])[0]
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise WebError(403, "csrf", f"the form's token does not match {what}: reload the page and try again")
+        raise CsrfError(f"the form's token does not match {what}: reload the page and try again")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -12,10 +12,17 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection
 
-from warden.case import accounts, schema
+from warden.case import accounts
 from warden.case.accounts import Account
+from warden.case.sessions import (
+    StoredSession,
+    forget_other_sessions,
+    forget_session,
+    store_session,
+    stored_session,
+)
 from warden.clock import from_timestamp, utc_now
 
 
@@ -65,16 +72,7 @@ def open_session(connection: Connection, account: Account, hours: float) -> tupl
         csrf=secrets.token_urlsafe(32),
         expires_at=from_timestamp(time.time() + hours * 3600),
     )
-    connection.execute(delete(schema.sessions).where(schema.sessions.c.expires_at < utc_now()))
-    connection.execute(
-        schema.sessions.insert().values(
-            token_hash=session.key,
-            user_id=account.id,
-            csrf=session.csrf,
-            created_at=utc_now(),
-            expires_at=session.expires_at,
-        )
-    )
+    store_session(connection, session.key, StoredSession(account.id, session.csrf, session.expires_at))
     return token, session
 
 
@@ -83,24 +81,20 @@ def find_session(connection: Connection, token: str) -> Session | None:
     if not token or len(token) > 128:
         return None
     key = token_hash(token)
-    row = connection.execute(select(schema.sessions).where(schema.sessions.c.token_hash == key)).first()
-    if row is None or row.expires_at < utc_now():
+    stored = stored_session(connection, key)
+    if stored is None or stored.expires_at < utc_now():
         return None
-    account = accounts.get(connection, int(row.user_id))
+    account = accounts.get(connection, stored.user_id)
     if account is None or account.disabled:
         return None
-    return Session(key, account, row.csrf, row.expires_at)
+    return Session(key, account, stored.csrf, stored.expires_at)
 
 
 def close_session(connection: Connection, key: str) -> None:
     """End a session (logout)."""
-    connection.execute(delete(schema.sessions).where(schema.sessions.c.token_hash == key))
+    forget_session(connection, key)
 
 
 def close_other_sessions(connection: Connection, account_id: int, keep: str) -> None:
     """End every session of the account but ``keep`` (after a password change)."""
-    connection.execute(
-        delete(schema.sessions).where(
-            schema.sessions.c.user_id == account_id, schema.sessions.c.token_hash != keep
-        )
-    )
+    forget_other_sessions(connection, account_id, keep)

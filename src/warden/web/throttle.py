@@ -14,12 +14,9 @@ import ipaddress
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine
 
-from warden.case import schema
-
-_TABLE = schema.login_throttle
+from warden.case.login_throttle import count_check, forget_count, forget_counts_before, give_back
 
 
 def account_key(name: str) -> str:
@@ -78,7 +75,7 @@ class LoginThrottle:
         for kind, key in (("account", account_key(name)), ("client", client_key(client))):
             # One transaction per key: no request ever holds one counter while waiting for another.
             with self._engine.begin() as connection:
-                count, since = self._count(connection, key, now)
+                count, since = count_check(connection, key, now, self._seconds)
             if count > self._limits[kind]:
                 wait = max(wait, since + self._seconds - now, 1.0)
         return wait
@@ -86,34 +83,11 @@ class LoginThrottle:
     def succeeded(self, name: str, client: str) -> None:
         """A check succeeded: forget the name's failures, give the client its count back, drop old counts."""
         with self._engine.begin() as connection:
-            connection.execute(delete(_TABLE).where(_TABLE.c.key == account_key(name)))
-            connection.execute(
-                update(_TABLE)
-                .where(_TABLE.c.key == client_key(client), _TABLE.c.failures > 0)
-                .values(failures=_TABLE.c.failures - 1)
-            )
+            forget_count(connection, account_key(name))
+            give_back(connection, client_key(client))
         self.forget_expired()
 
     def forget_expired(self) -> None:
         """Delete counts older than the window (they would start afresh anyway): keeps the table small."""
         with self._engine.begin() as connection:
-            connection.execute(delete(_TABLE).where(_TABLE.c.since < self._clock() - self._seconds))
-
-    def _count(self, connection: Connection, key: str, now: float) -> tuple[int, float]:
-        """Add one to ``key``'s count (afresh when its window is over); the new count and its start."""
-        insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
-        expired = _TABLE.c.since < now - self._seconds
-        statement = (
-            insert(_TABLE)
-            .values(key=key, failures=1, since=now)
-            .on_conflict_do_update(
-                index_elements=[_TABLE.c.key],
-                set_={
-                    "failures": case((expired, 1), else_=_TABLE.c.failures + 1),
-                    "since": case((expired, now), else_=_TABLE.c.since),
-                },
-            )
-            .returning(_TABLE.c.failures, _TABLE.c.since)
-        )
-        failures, since = connection.execute(statement).one()
-        return int(failures), float(since)
+            forget_counts_before(connection, self._clock() - self._seconds)

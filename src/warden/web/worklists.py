@@ -6,13 +6,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from warden.case import accounts, schema
-from warden.case.records import GradeRecord
-from warden.grading import grades
-from warden.grading.categories import Category, most_serious
+from warden.case import accounts, grades
+from warden.case.items import read_items
 from warden.grading.clusters import Candidate, cluster
+from warden.model.categories import Category, most_serious
+from warden.model.records import GradeRecord, ItemRecord, Media
+from warden.model.states import State
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,10 @@ class Entry:
     id: int
     evidence: str
     path: str
-    media: str
+    media: Media
     format: str | None
     size: int | None
-    state: str
+    state: State
     matched: Category | None = None
     problem: str | None = None
     pdq: str | None = None
@@ -70,39 +71,31 @@ class Graded:
     grade: GradeRecord
 
 
-def _entries(connection: Connection, item_ids: list[int] | None = None) -> dict[int, Entry]:
-    labels = dict(connection.execute(select(schema.evidence.c.id, schema.evidence.c.label)).all())
-    match_query = select(schema.matches.c.item_id, schema.matches.c.category)
-    error_query = select(
-        schema.item_errors.c.item_id, schema.item_errors.c.stage, schema.item_errors.c.message
+REVIEWED_MEDIA = (Media.STILL, Media.MOVIE)
+"""What an examiner looks at and grades: stills and videos."""
+
+
+def _entry(item_id: int, record: ItemRecord) -> Entry:
+    categories = [match.category for match in record.matches]
+    problems = record.problems
+    return Entry(
+        id=item_id,
+        evidence=record.evidence,
+        path=record.path,
+        media=record.media,
+        format=record.format,
+        size=record.size,
+        state=record.state,
+        matched=most_serious(categories) if categories else None,
+        problem="; ".join(f"{p.stage}: {p.message}" for p in problems) if problems else None,
+        pdq=record.pdq,
+        pdq_quality=record.pdq_quality,
     )
-    query = select(schema.items).where(schema.items.c.media.in_(("still", "movie")))
-    if item_ids is not None:
-        match_query = match_query.where(schema.matches.c.item_id.in_(item_ids))
-        error_query = error_query.where(schema.item_errors.c.item_id.in_(item_ids))
-        query = query.where(schema.items.c.id.in_(item_ids))
-    matched: dict[int, list[Category]] = {}
-    for item_id, category in connection.execute(match_query):
-        matched.setdefault(int(item_id), []).append(Category(category))
-    problems: dict[int, list[str]] = {}
-    for item_id, stage, message in connection.execute(error_query.order_by(schema.item_errors.c.id)):
-        problems.setdefault(int(item_id), []).append(f"{stage}: {message}")
-    return {
-        int(row["id"]): Entry(
-            id=int(row["id"]),
-            evidence=labels[row["evidence_id"]],
-            path=row["path"],
-            media=row["media"],
-            format=row["format"],
-            size=row["size"],
-            state=row["state"],
-            matched=most_serious(matched.get(int(row["id"]), [])) if int(row["id"]) in matched else None,
-            problem="; ".join(problems[int(row["id"])]) if int(row["id"]) in problems else None,
-            pdq=row["pdq"],
-            pdq_quality=row["pdq_quality"],
-        )
-        for row in connection.execute(query).mappings()
-    }
+
+
+def _entries(connection: Connection, item_ids: list[int] | None = None) -> dict[int, Entry]:
+    records = read_items(connection, item_ids, media=REVIEWED_MEDIA)
+    return {item_id: _entry(item_id, record) for item_id, record in records.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +157,13 @@ def review_queue(
 ) -> list[Cluster]:
     """Stills and videos no one has graded (and, unless asked, no hash set matched), in clusters, largest
     first; ``clusters`` keeps the last clustering to reuse."""
-    graded = set(grades.current_grades(connection))
     entries = {
-        item_id: entry
-        for item_id, entry in _entries(connection).items()
-        if item_id not in graded and (include_matched or entry.matched is None)
+        item_id: _entry(item_id, record)
+        for item_id, record in read_items(connection, media=REVIEWED_MEDIA).items()
+        if record.grade is None and (include_matched or not record.matches)
     }
     candidates = [
-        Candidate(item_id, entry.pdq, entry.pdq_quality) if entry.media == "still" else Candidate(item_id)
+        Candidate(item_id, entry.pdq, entry.pdq_quality) if entry.media is Media.STILL else Candidate(item_id)
         for item_id, entry in sorted(entries.items())
     ]
     alone = grades.split_items(connection)

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from warden.case import accounts
+from warden.errors import NotFoundError
 from warden.web.current import Anyone, ItemId, State
-from warden.web.http_errors import WebError
 from warden.web.item_view import item_view
 from warden.web.pages import render
 from warden.web.routes.queue import GRADE_LABELS
@@ -34,7 +34,7 @@ def item_page(
         view = item_view(connection, item_id)
         tied = accounts.tied_to(connection, session.account.id)
     if view is None:
-        raise WebError(404, "not_found", f"no item {item_id} in this case")
+        raise NotFoundError(f"no item {item_id} in this case")
     grade = view.grade
     return render(
         request,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from warden.case import audit, schema
+from warden.case import audit
+from warden.case.items import read_item
+from warden.errors import NotFoundError, NotRevealedError
 from warden.web.current import Anyone, ItemId, State
-from warden.web.http_errors import WebError, wants_html
+from warden.web.http_errors import wants_html
 from warden.web.previews import Preview
 
 router = APIRouter()
@@ -16,7 +17,7 @@ router = APIRouter()
 
 def _image(preview: Preview | None, item_id: int, kind: str) -> Response:
     if preview is None:
-        raise WebError(404, "not_found", f"no item {item_id} in this case")
+        raise NotFoundError(f"no item {item_id} in this case")
     headers = {"X-Warden-Preview": kind if preview.problem is None else "unavailable"}
     return Response(preview.data, media_type=preview.media_type, headers=headers)
 
@@ -31,7 +32,7 @@ def blurred(state: State, session: Anyone, item_id: ItemId) -> Response:
 def clear(state: State, session: Anyone, item_id: ItemId) -> Response:
     """The clear image, only while this session's reveal of this item lasts."""
     if not state.reveals.allowed(session.key, item_id):
-        raise WebError(403, "not_revealed", "reveal the item first (the reveal ends when you move on)")
+        raise NotRevealedError("reveal the item first (the reveal ends when you move on)")
     return _image(state.previews.clear(item_id), item_id, "clear")
 
 
@@ -39,18 +40,14 @@ def clear(state: State, session: Anyone, item_id: ItemId) -> Response:
 def reveal(request: Request, state: State, session: Anyone, item_id: ItemId) -> Response:
     """Reveal one item on purpose: recorded in the audit log with who and which item."""
     with state.case.engine.begin() as connection:
-        row = connection.execute(
-            select(schema.items.c.path, schema.evidence.c.label)
-            .join(schema.evidence, schema.evidence.c.id == schema.items.c.evidence_id)
-            .where(schema.items.c.id == item_id)
-        ).first()
-        if row is None:
-            raise WebError(404, "not_found", f"no item {item_id} in this case")
+        item = read_item(connection, item_id)
+        if item is None:
+            raise NotFoundError(f"no item {item_id} in this case")
         audit.append(
             connection,
             session.account.name,
             "preview.reveal",
-            {"item": item_id, "evidence": row[1], "path": row[0]},
+            {"item": item_id, "evidence": item.evidence, "path": item.path},
         )
     state.reveals.grant(session.key, item_id)
     if wants_html(request):

@@ -7,15 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
-from warden.case import schema
-from warden.grading import grades
-from warden.grading.categories import Category
+from warden.case import grades
+from warden.case.items import held_items
+from warden.errors import NotFoundError, RequestRefusedError
+from warden.model.categories import Category
 from warden.web.current import MAX_ID, Anyone, Grader, ItemId, State, local_path
-from warden.web.http_errors import WebError, wants_html
+from warden.web.http_errors import wants_html
 from warden.web.pages import render
-from warden.web.worklists import review_queue
+from warden.web.worklists import REVIEWED_MEDIA, review_queue
 
 router = APIRouter()
 
@@ -88,20 +88,15 @@ def grade(
 ) -> Response:
     """Grade the items (a cluster, one item, or a selection) in one decision, by the logged-in examiner."""
     if category not in GRADE_LABELS:
-        raise WebError(400, "bad_request", f"a grade is one of {', '.join(GRADE_LABELS)}")
+        raise RequestRefusedError(f"a grade is one of {', '.join(GRADE_LABELS)}")
     if scope not in SCOPES:
-        raise WebError(400, "bad_request", f"scope is one of {', '.join(SCOPES)}")
+        raise RequestRefusedError(f"scope is one of {', '.join(SCOPES)}")
     wanted = sorted(set(items))
     if not all(1 <= item <= MAX_ID for item in wanted):
-        raise WebError(404, "not_found", "some of those items are not images or videos of this case")
+        raise NotFoundError("some of those items are not images or videos of this case")
     with state.case.engine.begin() as connection:
-        found = connection.execute(
-            select(func.count())
-            .select_from(schema.items)
-            .where(schema.items.c.id.in_(wanted), schema.items.c.media.in_(("still", "movie")))
-        ).scalar_one()
-        if found != len(wanted):
-            raise WebError(404, "not_found", "some of those items are not images or videos of this case")
+        if len(held_items(connection, wanted, media=REVIEWED_MEDIA)) != len(wanted):
+            raise NotFoundError("some of those items are not images or videos of this case")
         batch = grades.grade(
             connection,
             wanted,
@@ -138,8 +133,7 @@ def split(
 ) -> Response:
     """Take one item out of its near-duplicate cluster, to be graded on its own."""
     with state.case.engine.begin() as connection:
-        exists = connection.execute(select(schema.items.c.id).where(schema.items.c.id == item_id)).first()
-        if exists is None:
-            raise WebError(404, "not_found", f"no item {item_id} in this case")
+        if not held_items(connection, [item_id]):
+            raise NotFoundError(f"no item {item_id} in this case")
         grades.split_off(connection, item_id, user_id=session.account.id)
     return done(request, next_path, {"split": item_id})

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from warden.grading import grades
+from warden.case import grades
+from warden.errors import RequestRefusedError
 from warden.web.current import Anyone, ItemId, Reviewer, State
-from warden.web.http_errors import WebError
 from warden.web.pages import render
 from warden.web.routes.queue import GRADE_LABELS, done
 from warden.web.worklists import awaiting_review, disputes
@@ -42,7 +42,7 @@ def review(
 ) -> Response:
     """Confirm or dispute the item's current grade (a dispute needs a reason)."""
     if verdict not in grades.VERDICTS:
-        raise WebError(400, "bad_request", f"a verdict is {' or '.join(grades.VERDICTS)}")
+        raise RequestRefusedError(f"a verdict is {' or '.join(grades.VERDICTS)}")
     with state.case.engine.begin() as connection:
         grades.review(connection, item_id, verdict, user_id=session.account.id, note=note.strip() or None)
     return done(request, next_path, {"item": item_id, "verdict": verdict})

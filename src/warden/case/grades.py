@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, func, select
 
 from warden.case import accounts, audit, schema
-from warden.case.records import GradeRecord, ReviewRecord
 from warden.clock import utc_now
 from warden.errors import UsageError
-from warden.grading.categories import Category
+from warden.model.categories import Category
+from warden.model.records import GradeRecord, ReviewRecord
 
 GRADES: tuple[Category, ...] = (Category.A, Category.B, Category.C, Category.NOT_INDECENT)
 """What an examiner may grade an item as."""

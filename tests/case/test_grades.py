@@ -7,13 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from warden.case import accounts, schema
+from warden.case import accounts, grades, schema
 from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.clock import utc_now
 from warden.errors import UsageError
-from warden.grading import grades
-from warden.grading.categories import Category
+from warden.model.categories import Category
 
 
 @pytest.fixture

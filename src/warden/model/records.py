@@ -1,16 +1,33 @@
-"""What a case records about each item of evidence: pure data shared by scan, database, reports."""
+"""What a case records about each item of evidence: pure data shared by scan, storage and reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from warden.grading.categories import Category, most_serious
-from warden.hashing.item import ItemError
-from warden.hashing.kinds import Media
+from warden.model.categories import Category, most_serious
+from warden.model.hashes import Media
+from warden.model.states import State
 
-__all__ = ["NOT_EXAMINED", "ItemError", "ItemRecord", "MatchKind", "MatchRecord", "Media"]
+__all__ = [
+    "NOT_EXAMINED",
+    "ItemError",
+    "ItemRecord",
+    "MatchKind",
+    "MatchRecord",
+    "Media",
+    "State",
+    "match_kind",
+]
+
+
+class ItemError(NamedTuple):
+    """One problem with one item: the stage it happened in and what went wrong. Never raised; recorded."""
+
+    stage: str
+    message: str
+
 
 NOT_EXAMINED = "not-examined"
 """The stage under which ``case.db`` keeps why an item was not examined, beside the items' errors (so every
@@ -25,14 +42,19 @@ class MatchKind(StrEnum):
     VPDQ = "vpdq"
 
 
+def match_kind(text: str) -> str:
+    """A recorded match kind: the :class:`MatchKind` member when it is one, else the text (a plug-in's)."""
+    return MatchKind(text) if text in MatchKind.__members__.values() else text
+
+
 @dataclass(frozen=True, slots=True)
 class MatchRecord:
     """One entry of one hash set that an item matched.
 
     Attributes:
         hashset: the hash set's name.
-        kind: exact, pdq or vpdq.
-        hash_kind: which hash matched (md5, sha1, sha256, pdq, vpdq).
+        kind: exact, pdq or vpdq (a :class:`MatchKind`), or a plug-in hash type's own kind.
+        hash_kind: which hash type matched (md5, sha1, sha256, pdq, vpdq, or a plug-in's name).
         distance: 0 for exact; Hamming distance for PDQ; for vPDQ, 100 minus the lower of the two frame-match
             percentages.
         variant: which form of the item matched (``original``, ``flip_x``, ``trimmed+rotate90``...).
@@ -41,7 +63,7 @@ class MatchRecord:
     """
 
     hashset: str
-    kind: MatchKind
+    kind: str
     hash_kind: str
     distance: float
     variant: str
@@ -56,7 +78,7 @@ class MatchRecord:
         """
         return (
             -self.category.severity,
-            0 if self.kind is MatchKind.EXACT else 1,
+            0 if self.kind == MatchKind.EXACT else 1,
             self.distance,
             self.hashset,
             self.variant,
@@ -116,6 +138,8 @@ class ItemRecord:
     ``not_examined`` is a fact, not an error: why Warden, having recognised the item, did not look inside it
     (a container it cannot open, an encrypted member). Such an item is listed under "not examined" in the
     reports and not counted among the errors. An item of zero bytes is likewise a fact: ``size`` 0.
+    ``low_quality_pdq`` is a fact too: its PDQ hash has too little detail (quality under the scan's
+    ``pdq_min_quality``) to match perceptually; a note says so in words.
     """
 
     evidence: str
@@ -127,7 +151,7 @@ class ItemRecord:
     ctime: str | None = None
     atime: str | None = None
     crtime: str | None = None
-    state: str = "live"
+    state: State = State.LIVE
     provenance: list[dict[str, Any]] = field(default_factory=list)
     parent: str | None = None
     md5: str | None = None
@@ -142,8 +166,17 @@ class ItemRecord:
     errors: list[ItemError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_examined: str | None = None
+    low_quality_pdq: bool = False
     grade: GradeRecord | None = None
     item_id: int | None = None
+
+    @property
+    def problems(self) -> list[ItemError]:
+        """Every problem recorded with the item, as ``case.db`` keeps them: its errors, then why it was not
+        examined (under the stage :data:`NOT_EXAMINED`)."""
+        if not self.not_examined:
+            return list(self.errors)
+        return [*self.errors, ItemError(NOT_EXAMINED, self.not_examined)]
 
     @property
     def best_match(self) -> MatchRecord | None:
@@ -169,4 +202,12 @@ class ItemRecord:
             status = self.grade.status
             return "grade" if status == "unreviewed" else f"grade-{status}"
         best = self.best_match
-        return f"hashset-{best.kind.value}" if best is not None else None
+        return f"hashset-{best.kind}" if best is not None else None
+
+
+def item_place(evidence: str, path: str) -> str:
+    """Where an item is, in one string: the exhibit label, then the item's path inside it. A file given as
+    evidence (a disk image) already starts its items' paths with its own name, which is not repeated."""
+    if path == evidence or path.startswith(f"{evidence}//"):
+        return path
+    return f"{evidence}/{path}"

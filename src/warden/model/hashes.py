@@ -27,12 +27,6 @@ HEX_LENGTH: dict[HashKind, int] = {
 
 EXACT_KINDS: tuple[HashKind, ...] = (HashKind.MD5, HashKind.SHA1, HashKind.SHA256)
 
-PDQ_MATCH_DISTANCE = 31
-"""Two PDQ hashes match at Hamming distance <= 31 (Meta's recommended threshold)."""
-
-PDQ_MIN_QUALITY = 50
-"""PDQ hashes of quality below 50 carry too little signal to match perceptually."""
-
 _HEX = re.compile(r"[0-9a-f]+")
 
 

@@ -1,0 +1,107 @@
+"""``warden scan EVIDENCE --hashset SET --case DIR``: hash, match and record evidence, then report it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from warden.case import DB_URL_HELP
+from warden.cli.hashset import hashset_store
+
+
+@click.command("scan")
+@click.argument("evidence", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--hashset",
+    "hashsets",
+    multiple=True,
+    required=True,
+    help="Hash set to match: a name in the store, or a file (imported into the store first). Repeatable.",
+)
+@click.option(
+    "--case", "case_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Case folder."
+)
+@click.option(
+    "--workers", type=int, default=0, show_default=True, help="Hashing processes; 0 = one per CPU core."
+)
+@click.option("--exact-pdq", is_flag=True, help="Decode images in full before PDQ (slower).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--db", "db_url", help=DB_URL_HELP)
+@click.option(
+    "--raise-limit",
+    "raise_limits",
+    multiple=True,
+    metavar="EXHIBIT:LIMIT=VALUE",
+    help="Raise one container limit for one exhibit (its label or path), e.g. 'disk.img.gz:max_ratio=5000' "
+    "or 'backup.zip:max_container_bytes=200G' (sizes take K, M, G, T). LIMIT is max_nesting, max_members, "
+    "max_member_bytes, max_ratio, max_container_bytes, max_container_items or max_container_seconds. What "
+    "the lower limit refused is examined again, and the report says so. Repeatable.",
+)
+def scan_command(
+    evidence: tuple[Path, ...],
+    hashsets: tuple[str, ...],
+    case_dir: Path,
+    workers: int,
+    exact_pdq: bool,
+    quiet: bool,
+    db_url: str | None,
+    raise_limits: tuple[str, ...],
+) -> None:
+    """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
+
+    Run the same command again after an interruption to resume: items already recorded are not redone
+    (except those a limit refused, when it is raised for their exhibit with --raise-limit).
+    """
+    from warden.case.storage_errors import case_storage
+    from warden.progress_display import progress_for_terminal
+    from warden.report.case_report import write_reports
+    from warden.scan.run import ScanOptions, run_scan
+
+    options = ScanOptions(
+        evidence=list(evidence),
+        hashsets=list(hashsets),
+        case_dir=case_dir,
+        workers=workers,
+        exact_pdq=exact_pdq,
+        db_url=db_url,
+        raise_limits=list(raise_limits),
+    )
+    result = run_scan(options, hashset_store(), progress_for_terminal(quiet))
+    for warning in result.warnings:
+        click.echo(f"warden: warning: {warning}", err=True)
+    with case_storage(result.where, "writing the reports"):
+        report, written = write_reports(result.case)
+    _print_summary(report["summary"])
+    click.echo(f"report: {written['json']}")
+    for name, path in sorted(written.items()):
+        if name != "json":
+            click.echo(f"        {path}")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    click.echo(
+        f"{summary['files_total']} files, {summary['media_total']} images or videos, "
+        f"{summary['unmatched_media']} unmatched, {summary['known_good']} known good, "
+        f"{summary['errors']} errors, {summary.get('not_examined', 0)} not examined, "
+        f"{summary.get('zero_byte_files', 0)} of zero bytes"
+    )
+    click.echo("category  stills(files/distinct)  movies(files/distinct)")
+    for name, counts in summary["by_category"].items():
+        click.echo(
+            f"{name:<9} {counts['stills_files']:>7} / {counts['stills_unique']:<12} "
+            f"{counts['movies_files']:>7} / {counts['movies_unique']}"
+        )
+    found_where = []
+    for state in ("deleted", "carved", "thumbnail"):
+        categories = summary.get("by_state", {}).get(state, {})
+        files = sum(c["stills_files"] + c["movies_files"] for c in categories.values())
+        if files:
+            found_where.append(f"{files} {state}")
+    if found_where:
+        click.echo(
+            "of the matched, found "
+            + ", ".join(found_where)
+            + " (deleted and carved are in the counts above; thumbnails are counted apart)"
+        )
