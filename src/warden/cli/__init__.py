@@ -15,8 +15,12 @@ def _exit_code_help() -> str:
     return "\n".join(f"  {code:>3}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
 
 
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+"""The context settings of ``warden`` and, through :func:`_same_settings_everywhere`, of every command."""
+
+
 @click.group(
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+    context_settings=CONTEXT,
     epilog="\b\nExit codes:\n" + _exit_code_help(),
 )
 @click.version_option(__version__, prog_name="warden")
@@ -49,6 +53,16 @@ def _attach_commands() -> None:
         user_command,
     ):
         cli.add_command(command)
+    _same_settings_everywhere(cli)
+
+
+def _same_settings_everywhere(group: click.Group) -> None:
+    """Give every command the group's context settings, so that it reads the same (``-h`` and the width)
+    whether run as ``warden x`` or called on its own (click keeps the help option a command first made)."""
+    for command in group.commands.values():
+        command.context_settings = {**CONTEXT, **command.context_settings}
+        if isinstance(command, click.Group):
+            _same_settings_everywhere(command)
 
 
 _attach_commands()
