@@ -84,3 +84,26 @@ def test_a_key_made_by_two_processes_at_once_is_one_key(tmp_path: Path) -> None:
     first, made = read_key_file(key, "audit key", create=True)
     second, again = read_key_file(key, "audit key", create=True)
     assert made and not again and first == second and len(first) == 32
+
+
+@pytest.mark.parametrize("mode", [0o1777, 0o755])
+def test_a_key_made_in_an_existing_folder_leaves_that_folder_as_it_was(tmp_path: Path, mode: int) -> None:
+    """A key file put straight into /tmp (or a home folder) must not make that folder private to its owner:
+    as root, that once turned /tmp into 0700 for every other user of the machine."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    read_key_file(shared / "hashsets.key", "hash-set key", create=True)
+    assert stat.S_IMODE(shared.stat().st_mode) == mode
+    assert stat.S_IMODE((shared / "hashsets.key").stat().st_mode) == 0o600
+    fresh = tmp_path / "new" / "keys" / "audit.key"
+    read_key_file(fresh, "audit key", create=True)
+    assert stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
+
+
+def test_a_case_in_a_shared_folder_leaves_that_folder_as_it_was(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    Case.open(shared, create=True).engine.dispose()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777

@@ -39,16 +39,20 @@ def check_key_file(path: Path, what: str) -> None:
         )
 
 
-def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and missing parents) as 0700 folders; an existing ``path`` is set to 0700 too.
+def make_private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """Create ``path`` (and missing parents) as 0700 folders; an existing ``path`` of ours is set to 0700 too
+    when ``tighten`` (Warden's own folders: the store, a case's), never a shared one.
 
-    Only ``path`` itself is tightened when it exists: parents that were already there are left as they are.
+    Parents that were already there are left as they are, and so is any folder others share: one with the
+    sticky bit or writable by all (``/tmp``), which a key file's folder may well be.
     """
     missing = [parent for parent in (path, *path.parents) if not parent.exists()]
     path.mkdir(parents=True, exist_ok=True, mode=FOLDER_MODE)
     for folder in missing:
         folder.chmod(FOLDER_MODE)
-    if path.stat().st_uid == os.geteuid():
+    status = path.stat()
+    shared = status.st_mode & (stat.S_ISVTX | stat.S_IWOTH)
+    if tighten and path not in missing and status.st_uid == os.geteuid() and not shared:
         path.chmod(FOLDER_MODE)
     return path
 
@@ -108,7 +112,7 @@ def read_key_file(path: Path, what: str, *, create: bool) -> tuple[bytes, bool]:
 
 def _create_key_file(path: Path, what: str) -> bool:
     try:
-        make_private_dir(path.parent)
+        make_private_dir(path.parent, tighten=False)
         partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, FILE_MODE)
         try:

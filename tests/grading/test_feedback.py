@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.report.cases import SmallCase, build_small_case
+from warden.case.grades_to_store import add_grades_to_store
 from warden.case.items import load_items
 from warden.cli import main
 from warden.cli.hashset import from_grades_command
 from warden.errors import HashSetExistsError, UsageError
-from warden.grading.feedback import add_grades_to_store, hashset_from_grades
+from warden.grading.feedback import hashset_from_grades
 from warden.hashsets.readers import read_hashset
 from warden.hashsets.store import HashSetStore
 from warden.model.categories import Category

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.hashsets.samples import md5, pdq
-from warden.hashsets.formats import HEAD_BYTES, complete_lines, decode_head, parse_hex, parse_vpdq, preview
-from warden.model.hashes import HashKind, VpdqFrame
+from warden.hashsets.formats import HEAD_BYTES, complete_lines, decode_head, parse_hex, parse_vpdq
+from warden.model.hashes import HashKind, VpdqFrame, preview
 
 
 def test_parse_hex_normalises_and_refuses_without_repeating_the_value() -> None:

@@ -40,14 +40,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SQLITE_LOCK_SECONDS = 60.0
+"""How long a writer to a SQLite case waits for another's transaction to end."""
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
 
     Raises:
         DependencyMissingError: the URL's database driver is not installed.
     """
+    # A SQLite writer waits for the write lock up to this long (Python's default is 5 s, which forty review
+    # requests or scan batches at once on a loaded machine can exceed) before "database is locked".
+    connect_args = {"timeout": SQLITE_LOCK_SECONDS} if url.startswith("sqlite") else {}
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, connect_args=connect_args)
     except ModuleNotFoundError as exc:
         raise DependencyMissingError(exc.name or "psycopg", "postgres", "a case in PostgreSQL") from None
     if engine.dialect.name == "sqlite":

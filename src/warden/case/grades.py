@@ -21,13 +21,12 @@ from sqlalchemy import Connection, and_, func, select
 from warden.case import accounts, audit, schema
 from warden.clock import utc_now
 from warden.errors import UsageError
+from warden.grading import rules
+from warden.grading.rules import GRADES, VERDICTS
 from warden.model.categories import Category
 from warden.model.records import GradeRecord, ReviewRecord
 
-GRADES: tuple[Category, ...] = (Category.A, Category.B, Category.C, Category.NOT_INDECENT)
-"""What an examiner may grade an item as."""
-
-VERDICTS = ("confirm", "dispute")
+__all__ = ["GRADES", "VERDICTS"]  # the rules' words, as the review app reads them here
 
 _judge = func.coalesce(schema.grades.c.judge_id, schema.grades.c.user_id)
 """Whose judgement a grade row is (rows written before case format 4 name no judge: their grader's)."""
@@ -57,10 +56,9 @@ def grade(
     Raises:
         UsageError: not a grade an examiner gives, or no items.
     """
-    if category not in GRADES:
-        raise UsageError(f"{category.value} is not a grade (grades: {', '.join(g.value for g in GRADES)})")
-    if not item_ids:
-        raise UsageError("nothing to grade")
+    problem = rules.grade_problem(category, item_ids)
+    if problem is not None:
+        raise UsageError(problem)
     batch = uuid.uuid4().hex
     at = utc_now()
     connection.execute(
@@ -109,7 +107,7 @@ def undo(connection: Connection, *, user_id: int) -> list[int]:
         .group_by(schema.grades.c.batch)
         .order_by(func.max(schema.grades.c.id).desc())
     ).scalars()
-    last = next((batch for batch in batches if batch not in undone), None)
+    last = rules.batch_to_undo(batches, undone)
     if last is None:
         return []
     rows = connection.execute(
@@ -154,10 +152,9 @@ def review(
         UsageError: the item has no grade, the verdict is unknown, a dispute gives no reason, or the grade is
             the reviewer's own or that of an account tied to him (one created by the other).
     """
-    if verdict not in VERDICTS:
-        raise UsageError(f"a review is {' or '.join(VERDICTS)}, not {verdict!r}")
-    if verdict == "dispute" and not (note or "").strip():
-        raise UsageError("a dispute needs a reason")
+    refused = rules.review_problem(verdict, note)
+    if refused is not None:
+        raise UsageError(refused)
     current = connection.execute(
         select(schema.grades.c.id, _judge.label("judge"), schema.grades.c.category)
         .where(schema.grades.c.item_id == item_id)
@@ -183,16 +180,12 @@ def review(
 
 
 def independence_problem(connection: Connection, judge_id: int, reviewer_id: int) -> str | None:
-    """Why ``reviewer_id`` may not review a grade judged by ``judge_id``, or None when he may."""
+    """Why ``reviewer_id`` may not review a grade judged by ``judge_id``, or None when he may
+    (:func:`warden.grading.rules.independence_problem` with the names the case holds)."""
     if judge_id == reviewer_id:
-        return "a grade is reviewed by someone other than the examiner who gave it"
+        return rules.independence_problem(judge_id, "", reviewer_id, ())
     judge = _user_name(connection, judge_id)
-    if judge in accounts.tied_to(connection, reviewer_id):
-        return (
-            f"{judge}'s grade is reviewed by someone independent: one of your two accounts created the "
-            "other (directly or through accounts it created)"
-        )
-    return None
+    return rules.independence_problem(judge_id, judge, reviewer_id, accounts.tied_to(connection, reviewer_id))
 
 
 def split_off(connection: Connection, item_id: int, *, user_id: int) -> None:

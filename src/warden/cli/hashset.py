@@ -140,7 +140,7 @@ def from_grades_command(case_dir: Path, name: str, include_disputed: bool, db_ur
     NAME, so later scans find those images. Export it with `warden hashset export NAME --format vics
     --profile uk` to submit it upstream."""
     from warden.case.folder import Case
-    from warden.grading.feedback import add_grades_to_store
+    from warden.case.grades_to_store import add_grades_to_store
 
     store = hashset_store()
     feedback, manifest = add_grades_to_store(

@@ -2,8 +2,9 @@
 
 One entry per distinct graded file content (by SHA-1): its MD5, SHA-1, SHA-256, PDQ (when of matchable
 quality) or vPDQ (videos), the grade's category, and ``source_id`` ``<case id>:<evidence>/<path>`` of the
-first copy. The set goes into the hash-set store like any imported list; ``warden hashset export NAME
---format vics --profile uk`` then writes the VICS 2.0 file that is submitted upstream (CAID, Project VIC).
+first copy. Pure: :mod:`warden.case.grades_to_store` puts the set into the hash-set store like any imported
+list; ``warden hashset export NAME --format vics --profile uk`` then writes the VICS 2.0 file that is
+submitted upstream (CAID, Project VIC).
 """
 
 from __future__ import annotations
@@ -12,16 +13,12 @@ import hashlib
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from warden import settings
-from warden.case.folder import Case
-from warden.case.grades import GRADES
-from warden.case.items import load_items
-from warden.errors import UsageError
+from warden.grading.rules import GRADES
 from warden.hashsets.model import Entry, HashSet
 from warden.hashsets.readers import write_hashset
-from warden.hashsets.store import HashSetStore, check_name
+from warden.hashsets.store import check_name
 from warden.model.categories import Category, most_serious
 from warden.model.hashes import vpdq_from_text
 from warden.model.records import ItemRecord, item_place
@@ -115,38 +112,3 @@ def hashset_from_grades(
     feedback.hashset.source = f"grades of case {case_id}"
     feedback.hashset.source_sha256 = canonical_sha256(entries)
     return feedback
-
-
-def add_grades_to_store(
-    case: Case, store: HashSetStore, name: str, *, include_disputed: bool = False
-) -> tuple[Feedback, dict[str, Any]]:
-    """Make the set from ``case``'s grades, add it to ``store`` and record the export in the case's audit log.
-
-    Raises:
-        UsageError: the case has no grade to put in a set (or the name is not a valid set name).
-        HashSetExistsError: a set of that name is already in the store.
-    """
-    feedback = hashset_from_grades(case.id, load_items(case.engine), name, include_disputed=include_disputed)
-    if not feedback.hashset.entries:
-        reason = (
-            f"{feedback.left_out_disputed} disputed (add --include-disputed to take them)"
-            if feedback.left_out_disputed
-            else "none graded A, B, C or not indecent"
-        )
-        raise UsageError(f"case {case.id} has no grade to make a hash set from: {reason}")
-    manifest = store.add(feedback.hashset)
-    case.audit(
-        "hashset.from_grades",
-        {
-            "name": manifest["name"],
-            "entries": manifest["entries"],
-            "counts": feedback.counts(),
-            "sha256": manifest["source_sha256"],
-            "include_disputed": include_disputed,
-            "left_out_disputed": feedback.left_out_disputed,
-        },
-    )
-    case.log(
-        f"hash set {manifest['name']!r} made from {feedback.graded} grades: {manifest['entries']} entries"
-    )
-    return feedback, manifest

@@ -11,7 +11,7 @@ from warden.hashing.hash_type import (
     ItemHashes,
     Thresholds,
 )
-from warden.model.hashes import HEX_LENGTH, HashKind, normalize_hex
+from warden.model.hashes import HEX_LENGTH, HashKind, parse_hex
 from warden.model.records import MatchKind
 
 _PRECEDENCE = {HashKind.MD5: 1, HashKind.SHA1: 2, HashKind.SHA256: 3}
@@ -40,7 +40,7 @@ class ExactHashType(HashType):
         return _PRECEDENCE.get(self.kind, 0)
 
     def validate(self, text: str) -> str:
-        return normalize_hex(self.kind, text)
+        return parse_hex(self.kind, text)
 
     def compare(self, a: str, b: str) -> Comparison:
         same = self.validate(a) == self.validate(b)

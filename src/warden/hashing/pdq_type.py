@@ -17,7 +17,7 @@ from warden.hashing.hash_type import (
     Thresholds,
 )
 from warden.hashing.pdq import pdq_distance
-from warden.model.hashes import HashKind, normalize_hex
+from warden.model.hashes import HashKind, parse_hex
 from warden.model.records import MatchKind
 
 
@@ -63,7 +63,7 @@ class PdqHashType(HashType):
         return {"pdq_distance": self.threshold, "pdq_min_quality": self.min_quality}
 
     def validate(self, text: str) -> str:
-        return normalize_hex(HashKind.PDQ, text)
+        return parse_hex(HashKind.PDQ, text)
 
     def compare(self, a: str, b: str) -> Comparison:
         distance = pdq_distance(a, b)

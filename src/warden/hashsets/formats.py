@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -12,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from warden.errors import HashSetFormatError, UsageError
+from warden.hashing.hash_types import HASH_TYPES
 from warden.hashsets.model import Entry
 from warden.model.categories import Category
-from warden.model.hashes import HEX_LENGTH, HashKind, VideoHash, VpdqFrame
+from warden.model.hashes import HashKind, VideoHash, VpdqFrame, preview
 
 if TYPE_CHECKING:
     from warden.hashsets.profiles import CategoryProfile
@@ -28,7 +28,6 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _MAX_FIELD = 64 * 1024 * 1024
-_HEX_OF_KIND = {kind: re.compile(f"[0-9a-fA-F]{{{length}}}") for kind, length in HEX_LENGTH.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,36 +122,14 @@ class HashSetFormat(ABC):
         raise UsageError(f"hash sets cannot be exported as {self.name}")
 
 
-def hex_problem(kind: HashKind, text: str) -> str:
-    """Why ``text`` is not a ``kind`` hash, without repeating more of it than a short prefix."""
-    value = text.strip()
-    expected = HEX_LENGTH[kind]
-    if len(value) != expected:
-        return f"{kind.value} must be {expected} hex digits, got {len(value)} characters ({preview(value)})"
-    return f"{kind.value} must be hex digits only, got {preview(value)}"
-
-
-def preview(value: str) -> str:
-    """The first few characters of a value, enough to find it in the file, not enough to reuse it."""
-    value = value.strip()
-    return repr(value) if len(value) <= 6 else repr(value[:6] + "…")
-
-
 def parse_hex(kind: HashKind, text: str) -> str:
-    """Lower-case hex of the right length for ``kind``.
+    """A list's hash value in its normal form, as its hash type reads it (lower-case hex of the right length
+    for the built-in kinds).
 
     Raises:
-        ValueError: not hex or the wrong length; the message shows only a short prefix of the value.
+        ValueError: not a value of that kind; the message shows only a short prefix of the value.
     """
-    pattern = _HEX_OF_KIND[kind]
-    if pattern.fullmatch(text):  # the common case, checked first: lists are read a million lines at a time
-        return text.lower()
-    value = text.strip()
-    if value[:2] in ("0x", "0X"):
-        value = value[2:]
-    if not pattern.fullmatch(value):
-        raise ValueError(hex_problem(kind, text))
-    return value.lower()
+    return HASH_TYPES.get(kind.value).validate(text)
 
 
 MAX_SOURCE_ID = 4096

@@ -14,11 +14,10 @@ from warden.hashsets.formats import (
     content_lines,
     parse_hex,
     parse_source_id,
-    preview,
 )
 from warden.hashsets.model import Entry
 from warden.model.categories import Category
-from warden.model.hashes import HashKind
+from warden.model.hashes import HashKind, preview
 
 KIND_BY_LENGTH: dict[int, HashKind] = {32: HashKind.MD5, 40: HashKind.SHA1, 64: HashKind.SHA256}
 """How many hex digits each kind has: a bare 64-digit line is read as SHA-256 by this format."""

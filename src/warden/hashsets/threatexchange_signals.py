@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 from warden.hashing.hash_types import BUILT_IN, HASH_TYPES
-from warden.hashsets.formats import ReadOptions, parse_hex, parse_source_id, preview
+from warden.hashsets.formats import ReadOptions, parse_hex, parse_source_id
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import CategoryProfile, load_profile, profile_key
 from warden.model.categories import Category, most_serious
-from warden.model.hashes import HashKind, VideoHash, VpdqFrame
+from warden.model.hashes import HashKind, VideoHash, VpdqFrame, preview
 
 SIGNAL_KINDS: dict[str, HashKind] = {
     "pdq": HashKind.PDQ,

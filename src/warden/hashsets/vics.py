@@ -19,11 +19,10 @@ from warden.hashsets.formats import (
     decode_head,
     parse_hex,
     parse_vpdq,
-    preview,
 )
 from warden.hashsets.model import Entry
 from warden.hashsets.profiles import NULL_KEY, CategoryProfile, load_profile, profile_key
-from warden.model.hashes import HashKind, VideoHash, vpdq_to_text
+from warden.model.hashes import HashKind, VideoHash, preview, vpdq_to_text
 
 V2_CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{profile}/$metadata#Media"
 """The ``@odata.context`` a written file carries; ``{profile}`` is UK, US or CUSTOM."""

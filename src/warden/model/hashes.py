@@ -41,6 +41,41 @@ class Media(StrEnum):
     OTHER = "other"
 
 
+_HEX_OF_KIND = {kind: re.compile(f"[0-9a-fA-F]{{{length}}}") for kind, length in HEX_LENGTH.items()}
+
+
+def preview(value: str) -> str:
+    """The first few characters of a value, enough to find it in the file, not enough to reuse it."""
+    value = value.strip()
+    return repr(value) if len(value) <= 6 else repr(value[:6] + "…")
+
+
+def hex_problem(kind: HashKind, text: str) -> str:
+    """Why ``text`` is not a ``kind`` hash, without repeating more of it than a short prefix."""
+    value = text.strip()
+    expected = HEX_LENGTH[kind]
+    if len(value) != expected:
+        return f"{kind.value} must be {expected} hex digits, got {len(value)} characters ({preview(value)})"
+    return f"{kind.value} must be hex digits only, got {preview(value)}"
+
+
+def parse_hex(kind: HashKind, text: str) -> str:
+    """Lower-case hex of the right length for ``kind``.
+
+    Raises:
+        ValueError: not hex or the wrong length; the message shows only a short prefix of the value.
+    """
+    pattern = _HEX_OF_KIND[kind]
+    if pattern.fullmatch(text):  # the common case, checked first: lists are read a million lines at a time
+        return text.lower()
+    value = text.strip()
+    if value[:2] in ("0x", "0X"):
+        value = value[2:]
+    if not pattern.fullmatch(value):
+        raise ValueError(hex_problem(kind, text))
+    return value.lower()
+
+
 def normalize_hex(kind: HashKind, text: str) -> str:
     """Lower-case, stripped hex of the right length for ``kind``.
 
