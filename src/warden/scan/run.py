@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -330,8 +330,9 @@ class _Scan:
             return
         for attempt in (1, 2):
             try:
-                limit = self.raised.limits_for(evidence.id).member_bytes
-                spooled = spool.put(found.item, limit, self._copying(item_record))
+                limits = self.raised.limits_for(evidence.id)
+                limits = limits if limits.exhibit else replace(limits, exhibit=evidence.label)
+                spooled = spool.put(found.item, limits, self._copying(item_record))
             except SpoolError as error:
                 if attempt == 1 and spool.holding:
                     # Copies for the items in flight may be what fills the spool: let them finish, try again.

@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
-from warden.evidence.base import Item
+from warden.evidence.base import Item, Limits
 from warden.evidence.bounded import spool_folder
 from warden.evidence.walk import copy_to
 
@@ -106,12 +106,13 @@ class Spool:
         """How many copies are in the spool now (handed to workers, not yet released)."""
         return len(self._held)
 
-    def put(self, item: Item, limit: int, copied: Copied | None = None) -> Path:
-        """Copy ``item``'s bytes into the spool; returns the copy's path.
+    def put(self, item: Item, limits: Limits, copied: Copied | None = None) -> Path:
+        """Copy ``item``'s bytes into the spool, at most ``limits.member_bytes`` (the exhibit's limits, so a
+        refusal says how to raise it for that exhibit); returns the copy's path.
 
         Raises:
             SpoolError: the spool cannot be written (its disk is full, say); nothing is left behind.
-            OSError: the item cannot be read, or is over ``limit`` bytes (nothing is left behind).
+            OSError: the item cannot be read, or is over the member size (nothing is left behind).
         """
         self._count += 1
         path = self.folder / f"{self._count:012d}.item"
@@ -122,7 +123,8 @@ class Spool:
         target = _SpoolFile(self.folder, descriptor, copied)
         try:
             try:
-                copy_to(item, target, limit)  # type: ignore[arg-type]  # a writable binary file in all but name
+                # a writable binary file in all but name
+                copy_to(item, target, limits.member_bytes, limits=limits)  # type: ignore[arg-type]
             finally:
                 target.close()
         except OSError as error:
