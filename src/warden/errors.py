@@ -241,6 +241,80 @@ class UnsupportedMediaTypeError(RequestRefusedError):
     code = "unsupported_media_type"
 
 
+# ------------------------------------------------------------ refusals of a request to `warden serve`
+
+
+class ApiKeyError(NotLoggedInError):
+    """The request carries no API key, or one that is unknown, expired or revoked."""
+
+    code = "api_key"
+
+
+class ScopeError(ForbiddenError):
+    """The API key lacks the scope this endpoint needs (``hash``, ``match``, ``curate`` or ``admin``)."""
+
+    code = "missing_scope"
+
+
+class RateLimitedError(RequestRefusedError):
+    """The API key made more requests this minute than its rate allows.
+
+    Attributes:
+        retry_after: whole seconds until the key may ask again (sent as ``Retry-After``).
+    """
+
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UploadTooLargeError(RequestTooLargeError):
+    """An upload is over the service's size limit, or a video over its length limit."""
+
+    code = "upload_too_large"
+
+
+class UnhashableUploadError(RequestRefusedError):
+    """An uploaded image or video cannot be decoded and hashed (damaged, hostile, too many pixels)."""
+
+    http_status = 422
+    code = "unhashable"
+
+
+class NotMediaError(UnsupportedMediaTypeError):
+    """An upload is neither an image nor a video Warden recognises by its bytes."""
+
+    code = "not_media"
+
+
+class ServiceBusyError(WardenError):
+    """Every hashing process of `warden serve` stayed busy for longer than a request may wait (only ever
+    an HTTP answer; exit 1 if it reached the command line)."""
+
+    http_status = 503
+    code = "busy"
+
+
+class WebhookSignatureError(RequestRefusedError):
+    """A received webhook has no valid ``X-Warden-Signature``, or one whose timestamp is more than the
+    tolerance (five minutes) old: a receiver refuses it (``warden.serve.webhooks.verify``)."""
+
+    http_status = 401
+    code = "webhook_signature"
+
+
+class ExchangeError(WardenError):
+    """A hash exchange (ThreatExchange, NCMEC, StopNCII) could not be fetched from: refused, unreachable,
+    too slow, endless or malformed. The bank was left as it was."""
+
+    exit_code = 15
+    http_status = 502
+    code = "exchange"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -257,5 +331,6 @@ EXIT_CODES: dict[int, str] = {
     12: "another process is scanning this case now",
     13: "no space left on the disk holding the case or the spool; rerun when there is room",
     14: "a key file is readable by other users, cannot be made safely, or is not the case's audit key",
+    15: "a hash exchange could not be fetched from; the bank was left as it was",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

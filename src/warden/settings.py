@@ -174,6 +174,117 @@ REVIEW_TRUSTED_PROXIES = _declare(
     "review`: only a request from one of them has its X-Forwarded-Proto, X-Forwarded-Host and "
     "X-Forwarded-For believed. Empty believes none. `--trusted-proxy` overrides it.",
 )
+# BEGIN serve (the matching service, `warden serve`)
+SERVE_DB = _declare(
+    "serve_db",
+    "",
+    "Database URL of `warden serve` (API keys, rate counts, banks' state, match records); empty means the "
+    "SQLite file serve/service.db under WARDEN_HOME. A PostgreSQL URL (postgresql+psycopg://...) lets "
+    "several machines share it.",
+)
+SERVE_ROLES = _declare(
+    "serve_roles",
+    "hasher,matcher,curator",
+    "The parts of `warden serve` switched on (comma-separated): hasher (hash uploads), matcher (look up "
+    "hashes), curator (manage banks). `--roles` overrides it.",
+)
+SERVE_HOST = _declare(
+    "serve_host",
+    "127.0.0.1",
+    "Address `warden serve` listens on; `--host` overrides it.",
+)
+SERVE_PORT = _declare(
+    "serve_port",
+    "8787",
+    "Port `warden serve` listens on; `--port` overrides it.",
+)
+SERVE_WORKERS = _declare(
+    "serve_workers",
+    "2",
+    "Processes answering requests in `warden serve` (each with its own hashing processes); `--workers` "
+    "overrides it.",
+)
+SERVE_HASH_WORKERS = _declare(
+    "serve_hash_workers",
+    "1",
+    "Hashing processes per `warden serve` worker: uploads are decoded and hashed there, as in a scan, so a "
+    "hostile file costs one process, never the service. More uploads at once wait for one (up to "
+    "WARDEN_SERVE_HASH_TIMEOUT).",
+)
+SERVE_HASH_TIMEOUT = _declare(
+    "serve_hash_timeout",
+    "60",
+    "Seconds one upload may take to hash (and to wait for a free hashing process) before it is refused.",
+)
+SERVE_HASH_MEMORY_MB = _declare(
+    "serve_hash_memory_mb",
+    "2048",
+    "Address-space limit of each hashing process of `warden serve`, in MiB; an upload that needs more is "
+    "refused.",
+)
+SERVE_MAX_UPLOAD_BYTES = _declare(
+    "serve_max_upload_bytes",
+    "104857600",
+    "Largest upload `warden serve` hashes, in bytes; a larger one is refused (413) before it is all read.",
+)
+SERVE_MAX_IMAGE_PIXELS = _declare(
+    "serve_max_image_pixels",
+    "50000000",
+    "Uploaded images declaring more pixels than this are refused, not decoded (decompression-bomb guard).",
+)
+SERVE_MAX_VIDEO_SECONDS = _declare(
+    "serve_max_video_seconds",
+    "600",
+    "Longest uploaded video `warden serve` answers hashes for, in seconds; a longer one is refused (413).",
+)
+SERVE_SPOOL = _declare(
+    "serve_spool",
+    "",
+    "Folder under which `warden serve` makes its private spool (0700), where each upload is written to be "
+    "hashed and deleted straight after; empty means the system's temporary folder.",
+)
+SERVE_RATE_PER_MINUTE = _declare(
+    "serve_rate_per_minute",
+    "600",
+    "Requests per minute a new API key may make (`warden apikey create --rate` overrides it per key); past "
+    "it the service answers 429 with Retry-After. Counted in the service database, shared by all workers.",
+)
+SERVE_LOG_HASHES = _declare(
+    "serve_log_hashes",
+    "0",
+    "1 lets `warden serve` write hashes of uploaded or looked-up content in its log (and request query "
+    "strings, which may hold them); 0 (the default) never does.",
+)
+# END serve
+# BEGIN exchanges (banks filled from hash exchanges, `warden bank fetch`)
+EXCHANGE_TIMEOUT = _declare(
+    "exchange_timeout",
+    "30",
+    "Seconds a hash exchange (ThreatExchange, NCMEC, StopNCII) may take to connect, and to send each part of "
+    "an answer, before the fetch stops with an error and the bank is left as it was.",
+)
+EXCHANGE_MAX_REQUESTS = _declare(
+    "exchange_max_requests",
+    "2000",
+    "HTTP requests one fetch from a hash exchange may make (pages, probes and retries); an exchange that "
+    "keeps saying there is more stops the fetch with an error, the bank left as it was.",
+)
+EXCHANGE_MAX_SECONDS = _declare(
+    "exchange_max_seconds",
+    "3600",
+    "Seconds one fetch from a hash exchange may take in all.",
+)
+EXCHANGE_MAX_RESPONSE_MB = _declare(
+    "exchange_max_response_mb",
+    "64",
+    "Largest answer a hash exchange may send to one request, in MiB.",
+)
+EXCHANGE_MAX_RECORDS = _declare(
+    "exchange_max_records",
+    "2000000",
+    "Records (hashes or entries, added or deleted) one fetch from a hash exchange may bring.",
+)
+# END exchanges
 
 
 def get_str(setting: Setting) -> str:

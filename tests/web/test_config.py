@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from warden.web.config import host_names, is_every_address, is_loopback
+from warden.addresses import is_every_address, is_loopback
+from warden.web.config import host_names
 
 
 def test_loopback_is_recognised() -> None:

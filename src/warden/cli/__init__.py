@@ -30,15 +30,19 @@ def cli() -> None:
 
 def _attach_commands() -> None:
     # Imported here, after the group, so that `warden.cli` is whole before any command module loads.
+    from warden.cli.apikey import apikey_group
     from warden.cli.audit import audit_command
+    from warden.cli.exchange import bank_group
     from warden.cli.hash import hash_command
     from warden.cli.hashset import hashset_group
     from warden.cli.report import report_command
     from warden.cli.review import review_command, user_command
     from warden.cli.scan import scan_command
     from warden.cli.sentence import sentence_command
+    from warden.cli.serve import serve_command
     from warden.cli.settings import settings_command
     from warden.cli.validate import validate_command
+    from warden.cli.webhook import webhook_group
 
     for command in (
         hash_command,
@@ -51,6 +55,10 @@ def _attach_commands() -> None:
         validate_command,
         review_command,
         user_command,
+        serve_command,
+        apikey_group,
+        webhook_group,
+        bank_group,
     ):
         cli.add_command(command)
     _same_settings_everywhere(cli)

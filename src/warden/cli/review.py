@@ -64,7 +64,8 @@ def review_command(
     greyscale until one is revealed; a second reviewer confirms or disputes. The first run creates the
     account `admin` and prints its one-time password.
     """
-    from warden.web.config import ReviewConfig, host_names, is_every_address, is_loopback, split_host
+    from warden.addresses import is_every_address, is_loopback
+    from warden.web.config import ReviewConfig, host_names, split_host
     from warden.web.proxy import normal_host, parse_proxies
 
     for package in ("fastapi", "uvicorn", "multipart", "jinja2"):

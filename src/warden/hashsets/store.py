@@ -254,17 +254,21 @@ class HashSetStore:
         hashset = read_hashset(path, name, format_name, options)
         return self.add(hashset)
 
-    def add(self, hashset: HashSet) -> dict[str, Any]:
+    def add(self, hashset: HashSet, *, replace: bool = False) -> dict[str, Any]:
         """Seal ``hashset`` and build its index, landing both in one rename.
 
+        Args:
+            hashset: the set.
+            replace: put it in place of a stored set of that name (a bank filled again from an exchange).
+
         Raises:
-            HashSetExistsError: a set of that name exists.
+            HashSetExistsError: a set of that name exists and ``replace`` is not set.
         """
         if self._key is None:
             self._key, self.key_created = load_key(self.key_file, create=True)
         name = check_name(hashset.name)
         final = self._folder(name)
-        if (final / "manifest.json").exists():
+        if (final / "manifest.json").exists() and not replace:
             raise HashSetExistsError(f"a hash set named {name!r} is already in the store; remove it first")
         make_private_dir(self.root)
         make_private_dir(self._sets)
@@ -290,9 +294,13 @@ class HashSetStore:
             }
             (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             restrict_tree(building)
-            if final.exists():
-                shutil.rmtree(final)
-            building.rename(final)
+            if final.exists():  # the old set moves aside and goes only once the new one is in place
+                retired = building.with_name(f".retired-{building.name.removeprefix('.building-')}")
+                final.rename(retired)
+                building.rename(final)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                building.rename(final)
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise

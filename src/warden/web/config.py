@@ -3,29 +3,11 @@ login limits and the reverse proxies it trusts."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from warden import settings
+from warden.addresses import is_loopback
 from warden.web.proxy import Network
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or an address) only answers on this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def is_every_address(host: str) -> bool:
-    """Whether ``host`` is the address that listens on every interface (``0.0.0.0``, ``::``)."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_unspecified
-    except ValueError:
-        return False
 
 
 def split_host(name: str) -> tuple[str, int | None]:

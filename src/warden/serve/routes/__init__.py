@@ -1,0 +1,25 @@
+"""The service's routers, by role: a role switched on (``WARDEN_SERVE_ROLES``) gets every router its
+factories make. Another part of the service adds its own with one line in :data:`ROUTERS`.
+
+A factory takes the worker's :class:`~warden.serve.state.ServeState` (settings, database, readiness, and
+``parts`` and ``on_startup``/``on_shutdown`` for what it loads) and returns an ``APIRouter``; its endpoints
+depend on :func:`warden.serve.auth.require_scope`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+
+from warden.serve.routes import hash as hash_routes
+from warden.serve.state import ServeState
+
+RouterFactory = Callable[[ServeState], APIRouter]
+
+ROUTERS: dict[str, list[RouterFactory]] = {
+    "hasher": [hash_routes.router],
+    "matcher": [],
+    "curator": [],
+}
+"""Router factories per role, in the order they are included."""

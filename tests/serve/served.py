@@ -1,0 +1,67 @@
+"""The service served by uvicorn on a loopback socket in a thread, and keys made straight in its database."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from warden.serve.app import create_app
+from warden.serve.config import ServeConfig
+from warden.serve.state import ServeState
+from warden.servicedb.database import open_service_db
+from warden.servicedb.keys import check_scopes, create_key
+
+
+@dataclass(frozen=True)
+class Service:
+    """A running service: its address, configuration and state (its readiness...)."""
+
+    url: str
+    config: ServeConfig
+    state: ServeState
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        """A client of the service, sending ``key`` as a bearer token when given."""
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+    def key(self, name: str, *scopes: str, rate: int = 1000) -> str:
+        """Make a key in the service's database; returns the key itself."""
+        engine = open_service_db(self.config.db_url)
+        try:
+            with engine.begin() as connection:
+                key, _ = create_key(connection, name, check_scopes(scopes), rate, time.time())
+        finally:
+            engine.dispose()
+        return key
+
+
+@contextmanager
+def serving(config: ServeConfig) -> Iterator[Service]:
+    """The service for ``config`` on a free loopback port; stopped on leaving."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port = listener.getsockname()[1]
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the service did not start"
+        assert thread.is_alive(), "the service failed to start"
+        time.sleep(0.02)
+    try:
+        yield Service(f"http://127.0.0.1:{port}", config, app.state.serve)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        listener.close()
