@@ -285,6 +285,26 @@ EXCHANGE_MAX_RECORDS = _declare(
     "Records (hashes or entries, added or deleted) one fetch from a hash exchange may bring.",
 )
 # END exchanges
+# BEGIN matching (the live index each `warden serve` worker looks hashes up in)
+SERVE_POLL_SECONDS = _declare(
+    "serve_poll_seconds",
+    "1",
+    "Seconds between two polls of the banks' change log by each `warden serve` worker: a bank's new, "
+    "removed, disabled or enabled content is matched (or no longer) within about this long.",
+)
+SERVE_STALE_SECONDS = _declare(
+    "serve_stale_seconds",
+    "30",
+    "After this many seconds without a successful poll of the banks (the database unreachable, say), a "
+    "`warden serve` worker's index is stale and /status answers 503.",
+)
+SERVE_MERGE_ENTRIES = _declare(
+    "serve_merge_entries",
+    "10000",
+    "Content changes a bank's log may hold before a `warden serve` worker merges them into a new "
+    "memory-mapped index in the background (one process at a time); 0 never merges in the service.",
+)
+# END matching
 
 
 def get_str(setting: Setting) -> str:

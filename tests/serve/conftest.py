@@ -30,5 +30,9 @@ def config_for(db_url: str, spool: Path) -> ServeConfig:
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """The service on a SQLite file of its own."""
     root = tmp_path_factory.mktemp("serve")
-    with serving(config_for(f"sqlite:///{root / 'service.db'}", root / "spool")) as running:
-        yield running
+    with pytest.MonkeyPatch.context() as patch:
+        # Its banks' store and key are its own, made before any test's WARDEN_HOME is set.
+        patch.setenv("WARDEN_HOME", str(root / "home"))
+        patch.setenv("WARDEN_KEY_FILE", str(root / "keys" / "hashsets.key"))
+        with serving(config_for(f"sqlite:///{root / 'service.db'}", root / "spool")) as running:
+            yield running

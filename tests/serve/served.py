@@ -44,8 +44,9 @@ class Service:
 
 
 @contextmanager
-def serving(config: ServeConfig) -> Iterator[Service]:
-    """The service for ``config`` on a free loopback port; stopped on leaving."""
+def serving(config: ServeConfig, *, ready: bool = True) -> Iterator[Service]:
+    """The service for ``config`` on a free loopback port; stopped on leaving. With ``ready``, once it is
+    ready (its index loaded: /status 200), else as soon as it answers."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
@@ -59,8 +60,12 @@ def serving(config: ServeConfig) -> Iterator[Service]:
         assert time.monotonic() < deadline, "the service did not start"
         assert thread.is_alive(), "the service failed to start"
         time.sleep(0.02)
+    state: ServeState = app.state.serve
     try:
-        yield Service(f"http://127.0.0.1:{port}", config, app.state.serve)
+        while ready and not state.readiness.is_ready:
+            assert time.monotonic() < deadline, f"the service did not get ready: {state.readiness.reasons()}"
+            time.sleep(0.02)
+        yield Service(f"http://127.0.0.1:{port}", config, state)
     finally:
         server.should_exit = True
         thread.join(30)

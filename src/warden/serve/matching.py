@@ -33,7 +33,12 @@ def matching(state: ServeState) -> Matching:
     store = HashSetStore.from_settings()
     rows = settings.get_path(settings.HOME) / "serve" / "bank-rows"
     banks = Banks(state.engine, store, rows)
-    index = LiveIndex(banks)
+    index = LiveIndex(
+        banks,
+        poll_seconds=max(1, settings.get_int(settings.SERVE_POLL_SECONDS)),
+        stale_seconds=max(1, settings.get_int(settings.SERVE_STALE_SECONDS)),
+        merge_entries=max(0, settings.get_int(settings.SERVE_MERGE_ENTRIES)),
+    )
     part = Matching(banks, index)
     state.parts[PART] = part
 
@@ -45,6 +50,7 @@ def matching(state: ServeState) -> Matching:
         return None
 
     state.readiness.watch(PART, why_not_ready)
+
     def start() -> None:
         index.start()
 

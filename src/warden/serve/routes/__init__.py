@@ -12,14 +12,17 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
+from warden.serve.routes import banks as bank_routes
 from warden.serve.routes import hash as hash_routes
+from warden.serve.routes import hma, hma_curation, hma_matching
+from warden.serve.routes import lookup as lookup_routes
 from warden.serve.state import ServeState
 
 RouterFactory = Callable[[ServeState], APIRouter]
 
 ROUTERS: dict[str, list[RouterFactory]] = {
-    "hasher": [hash_routes.router],
-    "matcher": [],
-    "curator": [],
+    "hasher": [hash_routes.router, hma.router],
+    "matcher": [lookup_routes.router, hma_matching.router],
+    "curator": [bank_routes.router, hma_curation.router],
 }
 """Router factories per role, in the order they are included."""

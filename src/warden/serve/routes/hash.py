@@ -12,26 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from warden.serve.auth import require_scope
 from warden.serve.hasher import UploadHasher
 from warden.serve.state import ServeState
-from warden.serve.upload import FIELD, receive_upload
+from warden.serve.upload import FIELD, receive_upload, upload_body
 from warden.servicedb.keys import ApiKey
 
 LOG = logging.getLogger("warden.serve")
 
-_UPLOAD_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {FIELD: {"type": "string", "format": "binary"}},
-                    "required": [FIELD],
-                }
-            },
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
+_UPLOAD_BODY = upload_body()
 
 
 def hasher_part(state: ServeState) -> UploadHasher:
