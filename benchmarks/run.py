@@ -10,10 +10,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_evidence
 import bench_hashing
 import bench_index
+import bench_serve
 
 
 def main() -> int:
-    """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan."""
+    """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, the
+    service under load (vs HMA)."""
     print("=" * 100)
     print(
         "Hashing: Warden's PDQ against full decode + pdqhash, the way Meta's Hasher-Matcher-Actioner hashes"
@@ -29,7 +31,12 @@ def main() -> int:
     print("=" * 100)
     print("Evidence: scanning a disk image, beside reading it and hashing its files with standard tools")
     print("=" * 100, flush=True)
-    return code or bench_evidence.main([])
+    code = code or bench_evidence.main([])
+    print()
+    print("=" * 100)
+    print("Service: `warden serve` under load (1M PDQ hashes) beside Meta's HMA serving the same bank")
+    print("=" * 100, flush=True)
+    return code or bench_serve.main([])
 
 
 if __name__ == "__main__":
