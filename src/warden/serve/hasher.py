@@ -24,6 +24,7 @@ from warden.private import make_private_dir
 from warden.scan.pool import HashingPool, WorkerFailure
 from warden.scan.worker import with_hash_types
 from warden.serve.config import ServeConfig
+from warden.serve.state import ServeState
 
 ANSWERED = (
     "media",
@@ -138,3 +139,32 @@ class UploadHasher:
         for pool in self._pools:
             pool.close()
         shutil.rmtree(self.spool, ignore_errors=True)
+
+
+PART = "hasher"
+"""The worker's :class:`UploadHasher` in :attr:`ServeState.parts`."""
+
+
+def attach_hasher(state: ServeState) -> None:
+    """Give this worker one :class:`UploadHasher`, started with the worker and closed when it stops, however
+    many routers (``/v1/hash``, ``/v1/match``) need it."""
+    if f"{PART}.attached" in state.parts:
+        return
+    state.parts[f"{PART}.attached"] = True
+
+    def start() -> None:
+        state.parts[PART] = UploadHasher(state.config)
+
+    def stop() -> None:
+        made = state.parts.pop(PART, None)
+        if isinstance(made, UploadHasher):
+            made.close()
+
+    state.on_startup.append(start)
+    state.on_shutdown.append(stop)
+
+
+def hasher_of(state: ServeState) -> UploadHasher | None:
+    """This worker's hasher, once it has started; None when no router attached one."""
+    made = state.parts.get(PART)
+    return made if isinstance(made, UploadHasher) else None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from warden.serve.auth import require_scope
-from warden.serve.hasher import UploadHasher
+from warden.serve.hasher import attach_hasher, hasher_of
 from warden.serve.state import ServeState
 from warden.serve.upload import FIELD, receive_upload, upload_body
 from warden.servicedb.keys import ApiKey
@@ -20,26 +20,10 @@ LOG = logging.getLogger("warden.serve")
 _UPLOAD_BODY = upload_body()
 
 
-def hasher_part(state: ServeState) -> UploadHasher:
-    """The worker's :class:`UploadHasher`, started with the worker (``parts["hasher"]``)."""
-    part = state.parts["hasher"]
-    assert isinstance(part, UploadHasher)
-    return part
-
-
 def router(state: ServeState) -> APIRouter:
     """``POST /v1/hash``; its hashing processes start and stop with the worker."""
 
-    def start() -> None:
-        state.parts["hasher"] = UploadHasher(state.config)
-
-    def stop() -> None:
-        part = state.parts.pop("hasher", None)
-        if isinstance(part, UploadHasher):
-            part.close()
-
-    state.on_startup.append(start)
-    state.on_shutdown.append(stop)
+    attach_hasher(state)
     routes = APIRouter(prefix="/v1", tags=["hasher"])
 
     @routes.post(
@@ -54,7 +38,8 @@ def router(state: ServeState) -> APIRouter:
         openapi_extra=_UPLOAD_BODY,
     )
     async def hash_upload(request: Request, key: Annotated[ApiKey, Depends(require_scope("hash"))]) -> Any:
-        hasher = hasher_part(state)
+        hasher = hasher_of(state)
+        assert hasher is not None  # started with the worker
         with hasher.spooled() as (descriptor, path):
             size = await receive_upload(request, descriptor, state.config.max_upload_bytes)
             answer = await run_in_threadpool(hasher.hash_path, path)

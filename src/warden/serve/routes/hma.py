@@ -23,7 +23,7 @@ from warden.errors import ForbiddenError, RequestRefusedError, ScopeError, Warde
 from warden.hashing.hash_types import HASH_TYPES
 from warden.model.hashes import Media
 from warden.serve.auth import require_scope
-from warden.serve.hasher import UploadHasher
+from warden.serve.hasher import UploadHasher, hasher_of
 from warden.serve.http_errors import error_body, warden_error_response
 from warden.serve.state import ServeState
 from warden.serve.upload import FIELD, receive_form
@@ -105,8 +105,8 @@ def content_id_json(content_id: str) -> int | str:
 
 
 def _hasher(state: ServeState) -> UploadHasher:
-    part = state.parts.get("hasher")
-    if not isinstance(part, UploadHasher):
+    part = hasher_of(state)
+    if part is None:
         raise ForbiddenError("Hashing is disabled, missing role")
     return part
 

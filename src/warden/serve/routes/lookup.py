@@ -17,7 +17,7 @@ from warden.hashing.hash_types import ItemHashes, thresholds
 from warden.model.hashes import EXACT_KINDS, HashKind, VpdqFrame
 from warden.model.records import MatchKind, MatchRecord
 from warden.serve.auth import require_scope
-from warden.serve.hasher import UploadHasher
+from warden.serve.hasher import attach_hasher, hasher_of
 from warden.serve.live_index import IndexState, LiveIndex
 from warden.serve.lookup import MAX_BATCH, BankMatch, Query, draw_banks, lookup, match_views
 from warden.serve.match_records import MAX_CONTENT_ID, record_upload
@@ -32,7 +32,6 @@ LOG = logging.getLogger("warden.serve")
 CONTENT_ID_FIELD = "content_id"
 """The form field (or query parameter, for a raw body) naming the upload on the platform."""
 
-_HASHER = "hasher"
 _WEBHOOKS = "webhooks"
 _RECORDED = ("md5", "sha1", "sha256", "pdq")
 """The upload's hashes a match record keeps."""
@@ -128,10 +127,9 @@ def router(state: ServeState) -> APIRouter:
     hashing processes) start and stop with the worker."""
     part = matching(state)
 
+    attach_hasher(state)
+
     def start() -> None:
-        # The hasher role's router (included first: roles are included in sorted order) may have made it.
-        if _HASHER not in state.parts:
-            state.parts[_HASHER] = state.parts[f"{_HASHER}.matcher"] = UploadHasher(state.config)
         worker = DeliveryWorker(state.engine, part.banks.key)
         worker.start()
         state.parts[_WEBHOOKS] = worker
@@ -140,10 +138,6 @@ def router(state: ServeState) -> APIRouter:
         worker = state.parts.pop(_WEBHOOKS, None)
         if isinstance(worker, DeliveryWorker):
             worker.stop()
-        own = state.parts.pop(f"{_HASHER}.matcher", None)
-        if isinstance(own, UploadHasher):
-            state.parts.pop(_HASHER, None)
-            own.close()
 
     state.on_startup.append(start)
     state.on_shutdown.append(stop)
@@ -190,8 +184,8 @@ def router(state: ServeState) -> APIRouter:
     async def match_upload(request: Request, key: Annotated[ApiKey, Depends(require_scope("match"))]) -> Any:
         index = _ready(part.index)
         content_id = _content_id(request.query_params.get(CONTENT_ID_FIELD))
-        hasher = state.parts[_HASHER]
-        assert isinstance(hasher, UploadHasher)
+        hasher = hasher_of(state)
+        assert hasher is not None  # started with the worker
         with hasher.spooled() as (descriptor, path):
             size, fields = await receive_form(request, descriptor, state.config.max_upload_bytes)
             if CONTENT_ID_FIELD in fields:
