@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, Table, create_engine, event, select
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from warden.case import schema
@@ -74,20 +74,33 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> tuple[str | None, str]:
-    """Bring the database to the newest format; returns (revision before, revision after).
+    """Bring the case database to the newest format; returns (revision before, revision after).
 
     Raises:
         CaseError: the database is not a case, is damaged, or was made by a newer Warden.
     """
-    config = _alembic_config()
+    return upgrade(engine, MIGRATIONS, schema.case_meta, schema.FORMAT_VERSION, "case")
+
+
+def upgrade(
+    engine: Engine, migrations: Path, meta: Table, format_version: int, what: str
+) -> tuple[str | None, str]:
+    """Bring a database of Warden's (a case's, the matching service's) to the newest revision of
+    ``migrations`` and record ``format_version`` in its ``meta`` table; returns (revision before, after).
+
+    Raises:
+        CaseError: the database cannot be read, or was made by a newer Warden.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
     script = ScriptDirectory.from_config(config)
     try:
         before = current_revision(engine)
     except (DatabaseError, OperationalError) as exc:
-        raise CaseError(f"the case database cannot be read: {exc.orig}") from exc
+        raise CaseError(f"the {what} database cannot be read: {exc.orig}") from exc
     if before is not None and before not in {rev.revision for rev in script.walk_revisions()}:
         raise CaseError(
-            f"the case database is at format revision {before!r}, which this Warden does not know: "
+            f"the {what} database is at format revision {before!r}, which this Warden does not know: "
             "it was made by a newer version; upgrade Warden to open it"
         )
     head = script.get_current_head()
@@ -96,10 +109,8 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-            connection.execute(schema.case_meta.delete().where(schema.case_meta.c.key == "format_version"))
-            connection.execute(
-                schema.case_meta.insert().values(key="format_version", value=str(schema.FORMAT_VERSION))
-            )
+            connection.execute(meta.delete().where(meta.c.key == "format_version"))
+            connection.execute(meta.insert().values(key="format_version", value=str(format_version)))
     return before, head
 
 
