@@ -39,12 +39,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import numpy as np
+
+from load_client import ClientError, Connection, Send, run
 
 BANK = "BENCH_BANK"
 MAX_FLIPS = 16
@@ -67,18 +69,37 @@ class Result:
     errors: int = 0
     wrong: int = 0
     note: str = ""
+    in_flight: int = 0
+    server_cpu_s: float = 0.0
+
+    HEAD = (
+        "service",
+        "test",
+        "in flight",
+        "hashes/s",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "server CPU ms/request",
+        "hashes per server CPU-second",
+        "errors/wrong",
+        "note",
+    )
 
     def row(self) -> list[str]:
         if not self.requests:
-            return [self.service, self.test, "-", "-", "-", "-", "-", self.note]
+            return [self.service, self.test, *["-"] * (len(self.HEAD) - 3), self.note]
         lat = np.array(self.latencies_ms)
         return [
             self.service,
             self.test,
+            str(self.in_flight),
             f"{self.hashes / self.seconds:,.0f}",
             f"{self.requests / self.seconds:,.0f}",
             f"{np.percentile(lat, 50):.1f}",
             f"{np.percentile(lat, 99):.1f}",
+            f"{1000 * self.server_cpu_s / self.requests:.2f}",
+            f"{self.hashes / self.server_cpu_s:,.0f}" if self.server_cpu_s else "-",
             f"{self.errors}/{self.wrong}",
             self.note,
         ]
@@ -93,6 +114,13 @@ class Service:
     headers: dict[str, str]
     root_pid: int
     setup: dict[str, float] = field(default_factory=dict)
+    also: list[int] = field(default_factory=list)
+    """Other processes serving it (HMA's PostgreSQL), counted in its CPU."""
+
+    def pids(self) -> list[int]:
+        """Every process of the service: its root, ``also`` and all below them."""
+        roots = [self.root_pid, *self.also]
+        return [pid for root in roots for pid in (root, *descendants(root))]
 
 
 # ---------------------------------------------------------------------------------------------------- data
@@ -473,65 +501,78 @@ def hma_service(
 
 
 async def load(
-    send: Callable[[httpx.AsyncClient, int], Awaitable[tuple[bool, bool]]],
-    base: Service,
-    requests: int,
-    concurrency: int,
+    send: Send, base: Service, requests: int, concurrency: int
 ) -> tuple[float, list[float], int, int]:
-    """``requests`` calls of ``send(client, i)``, ``concurrency`` at a time.
-
-    ``send`` answers (ok, as expected); this answers (seconds, latencies, errors, wrong)."""
+    """``requests`` calls of ``send(connection, i)``, ``concurrency`` at a time, each lane on its own
+    keep-alive connection; ``send`` answers (ok, as expected). Answers (seconds, latencies, errors, wrong)."""
     latencies: list[float] = []
     errors = wrong = 0
     counter = iter(range(requests))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base.url, headers=base.headers, limits=limits, timeout=120
-    ) as client:
+    lanes = [Connection(base.url, base.headers) for _ in range(concurrency)]
 
-        async def one_lane() -> None:
-            nonlocal errors, wrong
-            for i in counter:
-                started = time.perf_counter()
-                try:
-                    ok, expected = await send(client, i)
-                except httpx.HTTPError:
-                    ok, expected = False, True
-                latencies.append((time.perf_counter() - started) * 1000)
-                errors += not ok
-                wrong += ok and not expected
+    async def one_lane(connection: Connection) -> None:
+        nonlocal errors, wrong
+        for i in counter:
+            started = time.perf_counter()
+            try:
+                ok, expected = await send(connection, i)
+            except ClientError:
+                ok, expected = False, True
+            latencies.append((time.perf_counter() - started) * 1000)
+            errors += not ok
+            wrong += ok and not expected
 
-        started = time.perf_counter()
-        await asyncio.gather(*(one_lane() for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies, errors, wrong
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(one_lane(lane) for lane in lanes))
+    finally:
+        for lane in lanes:
+            await lane.close()
+    return time.perf_counter() - started, latencies, errors, wrong
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User and system CPU seconds used so far by ``pids`` (Linux /proc; gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = Path(f"/proc/{pid}/stat").read_text()
+            fields = text[text.rindex(")") + 2 :].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def measure(
-    service: Service,
-    test: str,
-    send: Callable[[httpx.AsyncClient, int], Awaitable[tuple[bool, bool]]],
-    requests: int,
-    concurrency: int,
-    per_request: int,
+    service: Service, test: str, send: Send, requests: int, concurrency: int, per_request: int
 ) -> Result:
     # A short warm-up (connections, first requests in each worker), not counted.
-    asyncio.run(load(send, service, min(requests, 2 * concurrency), concurrency))
-    before = time.process_time()
-    seconds, latencies, errors, wrong = asyncio.run(load(send, service, requests, concurrency))
+    run(lambda: load(send, service, min(requests, 2 * concurrency), concurrency))
+    pids = service.pids()
+    before, server_before = time.process_time(), cpu_seconds(pids)
+    seconds, latencies, errors, wrong = run(lambda: load(send, service, requests, concurrency))
     client_cpu = (time.process_time() - before) / seconds
+    server_cpu = cpu_seconds(pids) - server_before
     print(f"  {service.name} {test}: {requests} requests in {seconds:.1f} s", flush=True)
     note = f"client used {client_cpu:.0%} of a core"
     return Result(
-        service.name, test, requests, requests * per_request, seconds, latencies, errors, wrong, note
+        service.name,
+        test,
+        requests,
+        requests * per_request,
+        seconds,
+        latencies,
+        errors,
+        wrong,
+        note,
+        concurrency,
+        server_cpu,
     )
 
 
-def single_v1(
-    queries: list[str], expected: list[bool]
-) -> Callable[[httpx.AsyncClient, int], Awaitable[tuple[bool, bool]]]:
-    async def send(client: httpx.AsyncClient, i: int) -> tuple[bool, bool]:
+def single_v1(queries: list[str], expected: list[bool]) -> Send:
+    async def send(client: Connection, i: int) -> tuple[bool, bool]:
         k = i % len(queries)
-        answer = await client.post("/v1/lookup", json={"hashes": [{"kind": "pdq", "value": queries[k]}]})
+        answer = await client.post("/v1/lookup", {"hashes": [{"kind": "pdq", "value": queries[k]}]})
         if answer.status_code != 200:
             return False, False
         return True, bool(answer.json()["results"][0]["matches"]) == expected[k]
@@ -539,12 +580,10 @@ def single_v1(
     return send
 
 
-def single_raw(
-    queries: list[str], expected: list[bool]
-) -> Callable[[httpx.AsyncClient, int], Awaitable[tuple[bool, bool]]]:
-    async def send(client: httpx.AsyncClient, i: int) -> tuple[bool, bool]:
+def single_raw(queries: list[str], expected: list[bool]) -> Send:
+    async def send(client: Connection, i: int) -> tuple[bool, bool]:
         k = i % len(queries)
-        answer = await client.get("/m/raw_lookup", params={"signal": queries[k], "signal_type": "pdq"})
+        answer = await client.get("/m/raw_lookup", {"signal": queries[k], "signal_type": "pdq"})
         if answer.status_code != 200:
             return False, False
         return True, bool(answer.json()["matches"]) == expected[k]
@@ -552,13 +591,11 @@ def single_raw(
     return send
 
 
-def batch_v1(
-    queries: list[str], expected: list[bool], size: int
-) -> Callable[[httpx.AsyncClient, int], Awaitable[tuple[bool, bool]]]:
-    async def send(client: httpx.AsyncClient, i: int) -> tuple[bool, bool]:
+def batch_v1(queries: list[str], expected: list[bool], size: int) -> Send:
+    async def send(client: Connection, i: int) -> tuple[bool, bool]:
         ks = [(i * size + j) % len(queries) for j in range(size)]
         body = {"hashes": [{"kind": "pdq", "value": queries[k]} for k in ks]}
-        answer = await client.post("/v1/lookup", json=body)
+        answer = await client.post("/v1/lookup", body)
         if answer.status_code != 200:
             return False, False
         results = answer.json()["results"]
@@ -601,27 +638,12 @@ def bench(
     with start() as (service, add):
         facts["bank loaded and matched (s)"] = f"{service.setup['visible_s']:.1f}"
         facts["memory per worker, idle, PSS/Private_Dirty MiB"] = worker_memory(service, args.workers)
+        singles = [("single, GET /m/raw_lookup", single_raw(queries, expected))]
         if name == "Warden":
-            results.append(
-                measure(
-                    service,
-                    "single, POST /v1/lookup",
-                    single_v1(queries, expected),
-                    args.requests,
-                    args.concurrency,
-                    1,
-                )
-            )
-        results.append(
-            measure(
-                service,
-                "single, GET /m/raw_lookup",
-                single_raw(queries, expected),
-                args.requests,
-                args.concurrency,
-                1,
-            )
-        )
+            singles.insert(0, ("single, POST /v1/lookup", single_v1(queries, expected)))
+        for in_flight in (args.concurrency, args.light):
+            for test, send in singles:
+                results.append(measure(service, test, send, args.requests, in_flight, 1))
         if name == "Warden":
             results.append(
                 measure(
@@ -658,7 +680,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--size", type=int, default=1_000_000, help="PDQ hashes in the bank")
     parser.add_argument("--workers", type=int, default=2, help="worker processes of each service")
-    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight (throughput)")
+    parser.add_argument("--light", type=int, default=2, help="requests in flight (latency at light load)")
     parser.add_argument("--requests", type=int, default=4000, help="single lookups per test")
     parser.add_argument("--batch", type=int, default=1000, help="hashes per batch lookup")
     parser.add_argument("--batches", type=int, default=20, help="batch lookups")
@@ -706,12 +729,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_avg = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print()
     print(
-        f"{args.size:,} PDQ hashes, {args.workers} workers each, {args.concurrency} requests in flight "
-        f"(batches: {min(args.concurrency, 4)}), {os.cpu_count()} cores, load average now {load_avg}; "
-        "queries half planted near-duplicates (0-16 bits), half fresh"
+        f"{args.size:,} PDQ hashes, {args.workers} workers each, {os.cpu_count()} cores, load average now "
+        f"{load_avg}; queries half planted near-duplicates (0-16 bits), half fresh; server CPU: every "
+        "process of the service (HMA's PostgreSQL included), user + system"
     )
-    header = ["service", "test", "hashes/s", "requests/s", "p50 ms", "p99 ms", "errors/wrong", "note"]
-    print(table([header, *(r.row() for r in results)]))
+    print(table([list(Result.HEAD), *(r.row() for r in results)]))
     names = list(facts)
     keys = list(dict.fromkeys(k for f in facts.values() for k in f))
     print(table([["", *names], *([k, *(facts[n].get(k, "-") for n in names)] for k in keys)]))

@@ -247,7 +247,9 @@ SERVE_RATE_PER_MINUTE = _declare(
     "serve_rate_per_minute",
     "600",
     "Requests per minute a new API key may make (`warden apikey create --rate` overrides it per key); past "
-    "it the service answers 429 with Retry-After. Counted in the service database, shared by all workers.",
+    "it the service answers 429 with Retry-After. Counted in the service database, shared by all workers "
+    "(each takes a busy key's requests from the count in blocks and gives back what it does not use), so a "
+    "key never passes its rate.",
 )
 SERVE_LOG_HASHES = _declare(
     "serve_log_hashes",
@@ -290,7 +292,9 @@ SERVE_POLL_SECONDS = _declare(
     "serve_poll_seconds",
     "1",
     "Seconds between two polls of the banks' change log by each `warden serve` worker: a bank's new, "
-    "removed, disabled or enabled content is matched (or no longer) within about this long.",
+    "removed, disabled or enabled content is matched (or no longer) within about this long. It is also how "
+    "long a worker trusts its last read of an API key: a key revoked or changed with `warden apikey` is "
+    "refused (or changed) by every worker within about this long.",
 )
 SERVE_STALE_SECONDS = _declare(
     "serve_stale_seconds",

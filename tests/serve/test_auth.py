@@ -58,7 +58,9 @@ def test_an_admin_key_holds_every_scope(service: Service) -> None:
     assert response.status_code == 415  # past the door: refused for what it sent, not for its scope
 
 
-def test_revoked_and_expired_keys_stop_working_at_once(service: Service) -> None:
+def test_revoked_and_expired_keys_stop_working_within_the_poll_interval(service: Service) -> None:
+    # A worker trusts its last read of a key for WARDEN_SERVE_POLL_SECONDS (1 s): the request after that
+    # is refused. Asked again for up to a bounded while; what is asserted is the refusal, not its speed.
     revoked, expired = service.key("to-revoke", "hash"), service.key("to-expire", "hash")
     with service.client() as client:
         for key in (revoked, expired):
@@ -69,7 +71,13 @@ def test_revoked_and_expired_keys_stop_working_at_once(service: Service) -> None
             expire_key(connection, "to-expire", time.time())
         engine.dispose()
         for key in (revoked, expired):
-            assert client.get("/v1/key", headers={"X-API-Key": key}).status_code == 401
+            statuses = []
+            for _ in range(300):
+                statuses.append(client.get("/v1/key", headers={"X-API-Key": key}).status_code)
+                if statuses[-1] == 401:
+                    break
+                time.sleep(0.1)
+            assert statuses[-1] == 401 and set(statuses) <= {200, 401}
 
 
 def test_status_and_the_api_description_need_no_key(service: Service) -> None:

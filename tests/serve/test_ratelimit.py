@@ -11,9 +11,9 @@ import pytest
 from tests.serve.conftest import config_for
 from tests.serve.served import Service, serving
 from warden.errors import RateLimitedError
-from warden.serve.ratelimit import RateLimiter
+from warden.serve.ratelimit import RateLimiter, lease_size
 from warden.servicedb.database import open_service_db
-from warden.servicedb.keys import check_scopes, create_key
+from warden.servicedb.keys import check_scopes, count_request, create_key
 
 
 def _over_the_rate(service: Service) -> None:
@@ -58,4 +58,53 @@ def test_a_new_minute_starts_afresh(tmp_path: Path) -> None:
     assert refused.value.retry_after == 30
     now[0] = 180.0
     assert limiter.admit(key) == 1
+    engine.dispose()
+
+
+def _admitted(limiter: RateLimiter, key: object, tries: int) -> int:
+    admitted = 0
+    for _ in range(tries):
+        try:
+            limiter.admit(key)  # type: ignore[arg-type]
+        except RateLimitedError:
+            continue
+        admitted += 1
+    return admitted
+
+
+def test_two_workers_take_the_rate_in_blocks_and_together_admit_exactly_the_rate(tmp_path: Path) -> None:
+    engine = open_service_db(f"sqlite:///{tmp_path / 'service.db'}")
+    with engine.begin() as connection:
+        _, key = create_key(connection, "busy", check_scopes(["match"]), 1000, 0.0)
+    now = [600.0]
+    first, second = (RateLimiter(engine, clock=lambda: now[0]) for _ in range(2))
+
+    def shared() -> int:
+        with engine.connect() as connection:
+            return count_request(connection, key.id, 10, 0)
+
+    # A worker takes a block of the key's rate from the shared count and admits from it in memory.
+    assert _admitted(first, key, 10) == 10
+    assert shared() == lease_size(1000) == 50
+    first.sync()  # what it took and did not use goes back
+    assert shared() == 10
+    # Taking turns, the two workers admit exactly what the rate leaves, then refuse every request with 429.
+    admitted = sum(_admitted(limiter, key, 1) for _ in range(600) for limiter in (first, second))
+    assert admitted == 990
+    assert shared() == 1000
+    first.stop()
+    second.stop()
+    engine.dispose()
+
+
+def test_what_a_stopping_worker_took_and_did_not_use_goes_back(tmp_path: Path) -> None:
+    engine = open_service_db(f"sqlite:///{tmp_path / 'service.db'}")
+    with engine.begin() as connection:
+        _, key = create_key(connection, "k", check_scopes(["match"]), 10_000, 0.0)
+    limiter = RateLimiter(engine, clock=lambda: 60.0)
+    limiter.start()
+    assert _admitted(limiter, key, 50) == 50
+    limiter.stop()
+    with engine.connect() as connection:
+        assert count_request(connection, key.id, 1, 0) == 50
     engine.dispose()

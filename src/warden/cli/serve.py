@@ -1,4 +1,5 @@
-"""``warden serve``: the matching service (hash uploads, look hashes up, manage banks) on uvicorn."""
+"""``warden serve``: the matching service (hash uploads, look hashes up, manage banks) on gunicorn and
+uvicorn (see :mod:`warden.serve.server`)."""
 
 from __future__ import annotations
 
@@ -53,10 +54,11 @@ def serve_command(
     from warden.serve.config import parse_roles
     from warden.servicedb.database import open_service_db
 
-    for package in ("fastapi", "uvicorn", "python_multipart"):
+    for package in ("fastapi", "uvicorn", "gunicorn", "uvicorn_worker", "python_multipart"):
         if importlib.util.find_spec(package) is None:
-            raise DependencyMissingError(package, "serve", "the matching service")
-    import uvicorn
+            raise DependencyMissingError(package.replace("_", "-"), "serve", "the matching service")
+    from warden.serve import server
+    from warden.serve.config import ServeConfig
 
     host = host or settings.get_str(settings.SERVE_HOST)
     port = port or settings.get_int(settings.SERVE_PORT)
@@ -80,15 +82,8 @@ def serve_command(
         from warden.private import make_private_dir
 
         make_private_dir(Path(url.removeprefix("sqlite:///")).parent)
-    # Created or upgraded once here, before the workers start (they would race to do it).
+    ServeConfig.from_settings()  # a bad setting is refused here, with its name
+    # Created or upgraded here, with a clear error if it cannot be, before the master builds the app.
     open_service_db(url).dispose()
     click.echo(f"warden serve: http://{host}:{port}/ ({workers} workers); Ctrl-C stops it", err=True)
-    uvicorn.run(
-        "warden.serve.app:app_from_settings",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,  # the app logs each request itself, without query strings (they may hold hashes)
-        log_level="info",
-    )
+    server.run(host, port, workers)

@@ -5,11 +5,14 @@ content unless ``WARDEN_SERVE_LOG_HASHES`` says so."""
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden import __version__
 from warden.serve import http_errors
@@ -30,6 +33,46 @@ SECURITY_HEADERS = {
 }
 
 
+class HeadersAndLog:
+    """Adds :data:`SECURITY_HEADERS` to every answer and logs one line per request: method, path (the query
+    string only with ``log_query``: it may hold a hash), status, key name and milliseconds. Plain ASGI, not
+    Starlette's ``BaseHTTPMiddleware``, which would cost every request a task and a stream."""
+
+    def __init__(self, app: ASGIApp, log_query: bool) -> None:
+        self._app = app
+        self._log_query = log_query
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        began = time.monotonic()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(message)
+
+        try:
+            await self._app(scope, receive, sending)
+        finally:
+            query = scope.get("query_string", b"").decode("latin-1")
+            where = str(scope.get("path", "")) + (f"?{query}" if self._log_query and query else "")
+            key = getattr(scope.get("state", {}).get("api_key"), "name", None)
+            LOG.info(
+                "%s %s %d key=%s %.0f ms",
+                scope.get("method", ""),
+                where[:300],
+                status[0],
+                key or "-",
+                (time.monotonic() - began) * 1000,
+            )
+
+
 def create_app(config: ServeConfig) -> FastAPI:
     """The service for ``config``: its database opened (created or upgraded), its roles' routers included.
 
@@ -37,9 +80,18 @@ def create_app(config: ServeConfig) -> FastAPI:
         CaseError: the service database cannot be opened or upgraded.
     """
     state = ServeState(config=config, engine=open_service_db(config.db_url))
+    assert state.limiter is not None
+    state.on_startup.append(state.limiter.start)
+    state.on_shutdown.append(state.limiter.stop)
+
+    built_in = os.getpid()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if os.getpid() != built_in:
+            # A worker forked from the process that built the app: the database connections it inherited
+            # belong to that process; drop them unclosed and open its own.
+            state.engine.dispose(close=False)
         try:
             for start in state.on_startup:
                 start()
@@ -67,33 +119,13 @@ def create_app(config: ServeConfig) -> FastAPI:
         for factory in ROUTERS[role]:
             app.include_router(factory(state))
 
-    @app.middleware("http")
-    async def headers_and_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        began = time.monotonic()
-        response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
-        key = getattr(request.state, "api_key", None)
-        # The path only: a query string may hold a hash being looked up.
-        where = str(request.url.path) + (
-            f"?{request.url.query}" if config.log_hashes and request.url.query else ""
-        )
-        LOG.info(
-            "%s %s %d key=%s %.0f ms",
-            request.method,
-            where[:300],
-            response.status_code,
-            key.name if key is not None else "-",
-            (time.monotonic() - began) * 1000,
-        )
-        return response
-
+    app.add_middleware(HeadersAndLog, log_query=config.log_hashes)
     return app
 
 
 def app_from_settings() -> FastAPI:
-    """The service as the environment configures it (``WARDEN_SERVE_*``): uvicorn's factory in each worker."""
+    """The service as the environment configures it (``WARDEN_SERVE_*``), built once by the master process
+    (see :mod:`warden.serve.server`)."""
     if not LOG.handlers:  # the service's own lines, with the worker's process id; libraries keep theirs
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))

@@ -27,6 +27,10 @@ __all__ = ["MAX_BATCH", "BankMatch", "FileLookup", "HashLookup", "Query", "looku
 MAX_BATCH = 1000
 """The most hashes one lookup takes."""
 
+INLINE_HASHES = 4
+"""Lookups of at most this many hashes, none a video's, are answered on the worker's event loop: they take a
+fraction of a millisecond, less than handing them to a thread would. Larger ones run in a thread."""
+
 _EXACT = {kind.value: kind for kind in EXACT_KINDS}
 
 
@@ -99,13 +103,20 @@ def draw_banks(
         seed: seeds the draw, so a request can be repeated (HMA's ``seed``).
         bypass_ratio: every bank takes part, whatever its ratio (HMA's ``bypass_enabled_ratio``).
     """
-    draw = 0.0 if bypass_ratio else random.Random(seed).random()
+    draw = 0.0 if bypass_ratio else random.random() if seed is None else random.Random(seed).random()
     wanted = None if banks is None else set(banks)
     return [
         view
         for name, view in sorted(snapshot.banks.items())
         if (wanted is None or name in wanted) and view.matching_enabled_ratio >= draw
     ]
+
+
+def cheap(queries: Sequence[Query]) -> bool:
+    """Whether looking ``queries`` up is quick enough for the event loop (see :data:`INLINE_HASHES`)."""
+    return len(queries) <= INLINE_HASHES and all(
+        query.kind != HashKind.VPDQ.value and len(query.value) <= 256 for query in queries
+    )
 
 
 def lookup(

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from warden import settings
 from warden.serve.config import ServeConfig
+from warden.serve.key_cache import KeyCache
 from warden.serve.ratelimit import RateLimiter
 from warden.serve.status import Readiness
 
@@ -22,6 +24,7 @@ class ServeState:
         engine: the service database.
         readiness: why the worker is not ready (``/status`` answers 503 while any reason is set).
         limiter: the per-key rate limit.
+        keys: the API keys this worker has read.
         parts: what each role keeps for its routes (the hasher's ``UploadHasher`` under ``"hasher"``, an
             index under the matcher's name...), by name.
         on_startup: called once when the worker starts serving (load an index, start a thread).
@@ -32,6 +35,7 @@ class ServeState:
     engine: Engine
     readiness: Readiness = field(default_factory=Readiness)
     limiter: RateLimiter | None = None
+    keys: KeyCache | None = None
     parts: dict[str, Any] = field(default_factory=dict)
     on_startup: list[Callable[[], None]] = field(default_factory=list)
     on_shutdown: list[Callable[[], None]] = field(default_factory=list)
@@ -39,3 +43,5 @@ class ServeState:
     def __post_init__(self) -> None:
         if self.limiter is None:
             self.limiter = RateLimiter(self.engine)
+        if self.keys is None:
+            self.keys = KeyCache(self.engine, float(settings.get_int(settings.SERVE_POLL_SECONDS)))

@@ -5,9 +5,10 @@ A key is 256 random bits shown once, when made; the database holds only its SHA-
 (Argon2) protects guessable passwords; a 256-bit random key cannot be guessed, so a fast hash is as safe, and
 it lets each request find its key by one indexed equality lookup instead of trying every stored hash.
 
-Requests are counted by one atomic statement per request (an insert that on conflict adds one and returns the
-new count), so several worker processes, or machines sharing a PostgreSQL database, share one count: the
-database serialises the statements, and 40 requests sent at once get the counts 1 to 40.
+Requests are counted by one atomic statement (an insert that on conflict adds to the count and returns the new
+count), so several worker processes, or machines sharing a PostgreSQL database, share one count: the database
+serialises the statements, and 40 requests counted at once get the counts 1 to 40. How often a worker counts
+is :mod:`warden.serve.ratelimit`'s business.
 """
 
 from __future__ import annotations
@@ -147,7 +148,12 @@ def create_key(
 
 def find_by_key(connection: Connection, key: str) -> ApiKey | None:
     """The record of ``key`` (looked up by its hash), or None when no such key was ever made."""
-    row = connection.execute(select(_KEYS).where(_KEYS.c.key_hash == digest(key))).first()
+    return find_by_digest(connection, digest(key))
+
+
+def find_by_digest(connection: Connection, key_hash: str) -> ApiKey | None:
+    """The record of the key whose :func:`digest` is ``key_hash``, or None."""
+    row = connection.execute(select(_KEYS).where(_KEYS.c.key_hash == key_hash)).first()
     return None if row is None else _record(row)
 
 
@@ -192,22 +198,23 @@ def expire_key(connection: Connection, name: str, when: float) -> ApiKey:
     return _named(connection, name)
 
 
-def count_request(connection: Connection, key_id: int, minute: int) -> int:
-    """Add one to the key's count for ``minute`` in one statement; returns the new count.
+def count_request(connection: Connection, key_id: int, minute: int, requests: int = 1) -> int:
+    """Add ``requests`` to the key's count for ``minute`` in one statement; returns the new count (0 adds
+    nothing and reads the count).
 
-    The first request of a minute also drops the key's counts of earlier minutes (keeps the table small).
+    The first count of a minute also drops the key's counts of earlier minutes (keeps the table small).
     """
     insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert
     statement = (
         insert(_RATES)
-        .values(key_id=key_id, minute=minute, requests=1)
+        .values(key_id=key_id, minute=minute, requests=requests)
         .on_conflict_do_update(
             index_elements=[_RATES.c.key_id, _RATES.c.minute],
-            set_={"requests": _RATES.c.requests + 1},
+            set_={"requests": _RATES.c.requests + requests},
         )
         .returning(_RATES.c.requests)
     )
     count = int(connection.execute(statement).scalar_one())
-    if count == 1:
+    if count == requests:
         connection.execute(delete(_RATES).where(_RATES.c.key_id == key_id, _RATES.c.minute < minute))
     return count

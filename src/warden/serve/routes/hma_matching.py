@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from warden.errors import RequestRefusedError, ServiceBusyError
 from warden.hashing.hash_types import HASH_TYPES
 from warden.serve.live_index import IndexState
-from warden.serve.lookup import BankMatch, Query, lookup
+from warden.serve.lookup import BankMatch, Query, cheap, lookup
 from warden.serve.matching import Matching, matching
 from warden.serve.routes.hma import (
     NO_URL,
@@ -32,7 +33,9 @@ from warden.servicedb.keys import ApiKey
 LOG = logging.getLogger("warden.serve")
 
 
-def hma_matches(part: Matching, signal_type: str, signal: str, **draw: Any) -> tuple[str, list[BankMatch]]:
+async def hma_matches(
+    part: Matching, signal_type: str, signal: str, **draw: Any
+) -> tuple[str, list[BankMatch]]:
     """(the Warden kind, the matches) of one HMA signal; ``draw``: lookup's banks, seed and bypass_ratio.
 
     Raises:
@@ -42,7 +45,11 @@ def hma_matches(part: Matching, signal_type: str, signal: str, **draw: Any) -> t
     kind = warden_kind(signal_type)
     if part.index.state is IndexState.LOADING:
         raise ServiceBusyError("index not yet ready")
-    (answer,) = lookup(part.index, [Query(kind, signal)], **draw)
+    queries = [Query(kind, signal)]
+    if cheap(queries):
+        (answer,) = lookup(part.index, queries, **draw)
+    else:
+        (answer,) = await run_in_threadpool(lookup, part.index, queries, **draw)
     if answer.error is not None:
         raise RequestRefusedError(f"invalid signal: {answer.error}")
     return kind, list(answer.matches)
@@ -103,20 +110,20 @@ def router(state: ServeState) -> APIRouter:
     routes = APIRouter(prefix="/m", tags=["HMA-compatible"], route_class=HmaRoute)
 
     @routes.get("/raw_lookup", summary="HMA: look up one hash (no enabled ratio draw)")
-    def raw_lookup(
+    async def raw_lookup(
         _key: MatchKey,
         signal: str,
         signal_type: str,
         banks: str | None = None,
         include_distance: bool = False,
     ) -> dict[str, Any]:
-        kind, found = hma_matches(part, signal_type, signal, banks=names(banks), bypass_ratio=True)
+        kind, found = await hma_matches(part, signal_type, signal, banks=names(banks), bypass_ratio=True)
         if include_distance:
             return {"matches": [with_distance(kind, match) for match in found]}
         return {"matches": [content_id_json(match.content_id) for match in found]}
 
     @routes.get("/lookup", summary="HMA: look up one hash, banks drawn by their enabled ratio")
-    def lookup_get(
+    async def lookup_get(
         _key: MatchKey,
         signal: str | None = None,
         signal_type: str | None = None,
@@ -129,7 +136,7 @@ def router(state: ServeState) -> APIRouter:
             raise RequestRefusedError(NO_URL)
         if not signal or not signal_type:
             raise RequestRefusedError("Either url or both signal and signal_type are required")
-        kind, found = hma_matches(
+        kind, found = await hma_matches(
             part, signal_type, signal, banks=names(banks), seed=seed, bypass_ratio=bypass_coinflip
         )
         return by_bank(kind, found)
@@ -150,7 +157,7 @@ def router(state: ServeState) -> APIRouter:
         signals, _fields = await hash_upload(state, request)
         answer: dict[str, Any] = {}
         for name, value in signals.items():
-            kind, found = hma_matches(
+            kind, found = await hma_matches(
                 part, name, value, banks=names(banks), seed=seed, bypass_ratio=bypass_coinflip
             )
             answer[name] = by_bank(kind, found)

@@ -19,7 +19,16 @@ from warden.model.records import MatchKind, MatchRecord
 from warden.serve.auth import require_scope
 from warden.serve.hasher import attach_hasher, hasher_of
 from warden.serve.live_index import IndexState, LiveIndex
-from warden.serve.lookup import MAX_BATCH, BankMatch, Query, draw_banks, lookup, match_views
+from warden.serve.lookup import (
+    MAX_BATCH,
+    BankMatch,
+    HashLookup,
+    Query,
+    cheap,
+    draw_banks,
+    lookup,
+    match_views,
+)
 from warden.serve.match_records import MAX_CONTENT_ID, record_upload
 from warden.serve.matching import matching
 from warden.serve.state import ServeState
@@ -152,13 +161,16 @@ def router(state: ServeState) -> APIRouter:
             "is not one. 503 while the index is loading."
         ),
     )
-    def lookup_hashes(
+    async def lookup_hashes(
         body: LookupRequest, _key: Annotated[ApiKey, Depends(require_scope("match"))]
     ) -> dict[str, Any]:
         queries = [Query(h.kind, h.value, h.quality) for h in body.hashes]
-        answers = lookup(
-            _ready(part.index), queries, banks=body.banks, seed=body.seed, bypass_ratio=body.bypass_ratio
-        )
+        index = _ready(part.index)
+
+        def answer() -> list[HashLookup]:
+            return lookup(index, queries, banks=body.banks, seed=body.seed, bypass_ratio=body.bypass_ratio)
+
+        answers = answer() if cheap(queries) else await run_in_threadpool(answer)
         return {
             "results": [
                 {
