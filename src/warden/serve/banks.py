@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from warden import settings
 from warden.errors import HashSetNotFoundError, UsageError
 from warden.hashing.hash_types import HASH_TYPES
 from warden.hashsets.formats import ReadOptions
@@ -132,6 +133,14 @@ class Banks:
         self.store = store
         self.rows_root = rows_root
         self._key: bytes | None = None
+
+    @classmethod
+    def from_settings(cls, engine: Engine) -> Banks:
+        """The service's banks as the settings place them: bases in the hash-set store, row names under
+        ``WARDEN_HOME/serve/bank-rows``."""
+        return cls(
+            engine, HashSetStore.from_settings(), settings.get_path(settings.HOME) / "serve" / "bank-rows"
+        )
 
     @property
     def key(self) -> bytes:

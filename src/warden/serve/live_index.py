@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -60,6 +61,8 @@ class LiveIndex:
         stale_seconds: after this long without a successful poll the state is ``stale``.
         merge_entries: a bank whose change log holds this many content changes is merged into a new base by
             a background thread (0: never here; another process merges).
+        merge: how that thread merges a bank (default: ``banks.merge`` in this process; the service passes
+            :func:`warden.serve.bank_jobs.merge`, which runs it in a child process).
     """
 
     def __init__(
@@ -69,8 +72,10 @@ class LiveIndex:
         poll_seconds: float = 1.0,
         stale_seconds: float = 30.0,
         merge_entries: int = 10_000,
+        merge: Callable[[str], bool] | None = None,
     ) -> None:
         self.banks = banks
+        self._merge = merge or banks.merge
         self.poll_seconds = poll_seconds
         self.stale_seconds = stale_seconds
         self.merge_entries = merge_entries
@@ -164,7 +169,7 @@ class LiveIndex:
                     return
                 try:
                     if self.banks.pending(view.name, view.base_seq) >= self.merge_entries:
-                        self.banks.merge(view.name)
+                        self._merge(view.name)
                 except HashSetNotFoundError:
                     continue  # deleted meanwhile
                 except Exception as error:  # a failed merge leaves the log; the next poll tries again

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warden import settings
-from warden.hashsets.store import HashSetStore
+from warden.serve import bank_jobs
 from warden.serve.banks import Banks
 from warden.serve.live_index import IndexState, LiveIndex
 from warden.serve.state import ServeState
@@ -30,14 +30,13 @@ def matching(state: ServeState) -> Matching:
     made = state.parts.get(PART)
     if isinstance(made, Matching):
         return made
-    store = HashSetStore.from_settings()
-    rows = settings.get_path(settings.HOME) / "serve" / "bank-rows"
-    banks = Banks(state.engine, store, rows)
+    banks = Banks.from_settings(state.engine)
     index = LiveIndex(
         banks,
         poll_seconds=max(1, settings.get_int(settings.SERVE_POLL_SECONDS)),
         stale_seconds=max(1, settings.get_int(settings.SERVE_STALE_SECONDS)),
         merge_entries=max(0, settings.get_int(settings.SERVE_MERGE_ENTRIES)),
+        merge=lambda bank: bank_jobs.merge(banks, state.config.db_url, bank),
     )
     part = Matching(banks, index)
     state.parts[PART] = part

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from warden.errors import UsageError
 from warden.model.categories import Category
 from warden.private import make_private_dir
+from warden.serve import bank_jobs
 from warden.serve.auth import require_scope
 from warden.serve.banks import BankContent, BankRow
 from warden.serve.matching import matching
@@ -156,7 +157,9 @@ def router(state: ServeState) -> APIRouter:
         with spooled() as (descriptor, path):
             _size, fields = await receive_form(request, descriptor, state.config.max_upload_bytes)
             added = await run_in_threadpool(
-                banks.fill,
+                bank_jobs.fill,
+                banks,
+                state.config.db_url,
                 name,
                 path,
                 format_name=fields.get("format") or None,
