@@ -22,6 +22,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageFilter
 
+from warden.hashing.video import declared_seconds
+
 FRAMES = 4
 FRAME_SIZE = (256, 144)
 IN_MEMORY_BYTES = 512 << 20
@@ -82,7 +84,7 @@ def keyframes(
     width, height = size
     with _descriptor(stream, in_memory_bytes) as fd:
         source = f"/proc/self/fd/{fd}"
-        duration = _duration(ffprobe, source, fd, timeout)
+        duration = declared_seconds(source, timeout, pass_fds=(fd,)) or 0.0
         rate = f"{frames}/{duration:.3f}" if duration > 0 else "1"
         scale = (
             f"fps={rate},scale={width}:{height}:force_original_aspect_ratio=decrease,"
@@ -106,15 +108,6 @@ def keyframes(
         Image.frombytes("RGB", size, done.stdout[index * frame_bytes : (index + 1) * frame_bytes])
         for index in range(count)
     ]
-
-
-def _duration(ffprobe: str, source: str, fd: int, timeout: float) -> float:
-    command = [ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", source]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout, pass_fds=(fd,), check=False)
-        return float(done.stdout.decode("ascii", "replace").strip() or 0)
-    except (subprocess.TimeoutExpired, ValueError):
-        return 0.0
 
 
 @contextlib.contextmanager

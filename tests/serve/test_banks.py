@@ -8,7 +8,7 @@ import pytest
 
 from tests.media import media
 from tests.serve.bank_service import PHOTOS, mirrored, open_banks, photo_csv
-from warden.errors import HashSetExistsError, HashSetNotFoundError, UsageError
+from warden.errors import HashSetExistsError, HashSetNotFoundError, NotFoundError, UsageError
 from warden.hashing.item import hash_file
 from warden.model.categories import Category
 from warden.serve.live_index import LiveIndex
@@ -55,6 +55,22 @@ def test_content_disabled_is_kept_but_not_matched_until_enabled_again(tmp_path: 
     banks.enable("PHOTOS", "photo-0")
     index.refresh()
     assert found() == ["photo-0"]
+
+
+def test_disabling_content_a_bank_does_not_hold_is_refused(tmp_path: Path) -> None:
+    banks = open_banks(tmp_path)
+    banks.create("PHOTOS")
+    banks.fill("PHOTOS", photo_csv(tmp_path))  # in the base
+    added = banks.add("PHOTOS", {"md5": "0" * 32}, Category.C, "added-later")  # in the change log
+    for unknown in ("photo-99", "x" * 300, "added-never"):
+        with pytest.raises(NotFoundError, match="holds no content"):
+            banks.disable("PHOTOS", unknown)
+    banks.disable("PHOTOS", "photo-1")
+    banks.disable("PHOTOS", added)
+    banks.remove("PHOTOS", [added])
+    with pytest.raises(NotFoundError):
+        banks.enable("PHOTOS", added)
+    assert banks.has_content("PHOTOS", "photo-1") and not banks.has_content("PHOTOS", added)
 
 
 def test_content_added_one_by_one_is_matched_then_removed_and_merged(tmp_path: Path) -> None:

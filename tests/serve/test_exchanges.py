@@ -38,8 +38,12 @@ from warden.errors import ExchangeError, UsageError
 from warden.hashsets.model import Entry
 from warden.hashsets.store import HashSetStore
 from warden.model.categories import Category
+from warden.serve.banks import Banks, entry_values
 from warden.serve.exchange_clients import ExchangeLimits
 from warden.serve.exchanges import FetchOptions, exchange_state, fetch_bank, state_path
+from warden.serve.live_index import LiveIndex
+from warden.serve.lookup import Query, lookup
+from warden.servicedb.database import open_service_db
 
 LIMITS = ExchangeLimits(
     timeout=0.5, max_requests=200, max_seconds=60, max_response_bytes=1 << 20, max_records=1000
@@ -346,23 +350,43 @@ def test_a_bank_belongs_to_the_exchange_that_filled_it(
 # ------------------------------------------------------------------------------------------ the command
 
 
-def test_bank_fetch_command_fills_a_bank_and_exits_15_on_a_failing_exchange(
+def test_bank_fetch_command_fills_the_service_bank_and_exits_15_on_a_failing_exchange(
     tmp_path: Path, threatexchange: FakeThreatExchange, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from warden.cli import main
 
     token = tmp_path / "te-token"
     token.write_text(TE_TOKEN + "\n", encoding="utf-8")
-    args = ["bank", "fetch", "te", "--from", "threatexchange", "--collaboration", str(TE_GROUP),
-            "--credentials-file", str(token), "--base-url", threatexchange.base_url]  # fmt: skip
+    db = f"sqlite:///{tmp_path / 'serve' / 'service.db'}"
+    args = ["bank", "fetch", "TE", "--from", "threatexchange", "--collaboration", str(TE_GROUP),
+            "--credentials-file", str(token), "--base-url", threatexchange.base_url, "--db", db]  # fmt: skip
 
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "bank te: 4 entries from threatexchange (in full" in out
+    assert "bank TE: 4 entries from threatexchange (in full" in out
     assert "not taken: 2 not an image or video hash Warden can match (another kind, or malformed)" in out
+    assert "service bank TE: made and 4 added or changed, 0 removed, 4 in all" in out
+
+    # What the exchange holds is what the service matches.
+    engine = open_service_db(db)
+    banks = Banks.from_settings(engine)
+    fetched = HashSetStore.from_settings().load("TE").entries
+    index = LiveIndex(banks)
+    index.refresh()
+    for entry in fetched:
+        kind, value = next((k, v) for k, v in entry_values(entry).items())
+        (answer,) = lookup(index, [Query(kind, value)])
+        assert [m.bank for m in answer.matches] == ["TE"], (kind, value)
+    index.close()
+    engine.dispose()
+
+    assert main(args) == 0  # nothing new: nothing changes
+    assert "service bank TE: 0 added or changed, 0 removed, 4 in all" in capsys.readouterr().out
 
     threatexchange.mode = ERROR
     assert main(args) == 15
     err = capsys.readouterr().err
     assert "HTTP 500" in err and "left as it was" in err and "Traceback" not in err
-    assert len(HashSetStore.from_settings().load("te").entries) == 4
+    assert len(HashSetStore.from_settings().load("TE").entries) == 4
+    assert main([*args[:2], "lower-case", *args[3:]]) == 2  # not a bank name: refused before any request
+    assert "UPPER_WITH_UNDERSCORE" in capsys.readouterr().err

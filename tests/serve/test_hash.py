@@ -149,7 +149,7 @@ def test_every_upload_is_deleted_once_answered(service: Service, hasher_key: str
     assert list(spools[0].iterdir()) == []
 
 
-def test_a_video_over_the_length_limit_is_refused_with_413(tmp_path: Path) -> None:
+def test_a_video_over_the_length_limit_is_refused_with_413_before_it_is_decoded(tmp_path: Path) -> None:
     pytest.importorskip("vpdq")
     config = dataclasses.replace(
         config_for(f"sqlite:///{tmp_path / 'service.db'}", tmp_path / "spool"), max_video_seconds=2
@@ -157,4 +157,6 @@ def test_a_video_over_the_length_limit_is_refused_with_413(tmp_path: Path) -> No
     with serving(config) as service, service.client(service.key("v", "hash")) as client:
         response = _upload(client, media(*VIDEO).read_bytes(), "clip.mp4")  # 5 s long
     assert response.status_code == 413
-    assert "longer than the limit of 2 s" in response.json()["error"]["message"]
+    message = response.json()["error"]["message"]
+    assert "over the limit of 2 s" in message
+    assert "declares 5 s" in message  # its container said so: no frame was decoded

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -20,9 +21,10 @@ import pytest
 
 from tests.media import media
 from tests.serve.bank_service import PHOTOS, mirrored, photo_csv
-from tests.serve.conftest import config_for
+from tests.serve.conftest import MAX_UPLOAD, config_for
 from tests.serve.served import Service, serving
 from warden.hashing.item import hash_file
+from warden.serve import app as app_module
 from warden.serve import webhooks
 from warden.serve.lookup import MAX_BATCH
 from warden.serve.matching import matching
@@ -226,7 +228,25 @@ def test_bad_requests_get_clear_errors(service: Service, key: str, photos: str) 
         )
         not_media = client.post("/v1/match", files={"file": ("x.jpg", b"plain text, not an image")})
         long_id = client.post("/v1/match", files={"file": ("x.jpg", b"x")}, data={"content_id": "x" * 300})
+        huge_lookup = client.post(
+            "/v1/lookup",
+            content=b'{"hashes": [' + b'{"kind": "md5", "value": "' + b"0" * (33 << 20) + b'"}]}',
+            headers={"Content-Type": "application/json"},
+        )
+        streamed = client.post(  # no Content-Length: counted as it arrives
+            "/v1/lookup",
+            content=(b"0" * (1 << 20) for _ in range(40)),
+            headers={"Content-Type": "application/json"},
+        )
+        huge_upload = client.post("/v1/match", content=b"\0" * (MAX_UPLOAD + (2 << 20)))
+        disable_unknown = client.post(f"/v1/banks/{photos}/content/no-such-content/disable")
         alive = client.get("/v1/banks")
+    for huge in (huge_lookup, streamed, huge_upload):
+        assert huge.status_code == 413 and set(huge.json()) == {"error"}, huge.text[:200]
+    assert (
+        disable_unknown.status_code == 404
+        and "holds no content" in disable_unknown.json()["error"]["message"]
+    )
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "hashset_not_found"
     assert bad_name.status_code == 400 and "UPPER_WITH_UNDERSCORE" in bad_name.json()["error"]["message"]
     assert again.status_code == 409
@@ -271,3 +291,26 @@ def test_a_matcher_only_service_hashes_its_uploads_itself(tmp_path: Path) -> Non
     assert matched.status_code == 200 and matched.json()["matches"] == []
     assert len(matched.json()["hashes"]["pdq"]) == 64
     assert hashed.status_code == 404 and banks.status_code == 404  # roles not switched on
+
+
+def test_an_upload_that_stops_arriving_is_refused_with_408_and_the_service_goes_on(
+    service: Service, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "BODY_IDLE_SECONDS", 0.5)
+    address = httpx.URL(service.url)
+    with socket.create_connection((address.host, address.port), timeout=30) as slow:
+        slow.sendall(
+            b"POST /v1/match HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+            + f"Authorization: Bearer {key}\r\nContent-Length: 100000\r\n\r\n".encode()
+            + b"\xff\xd8\xff" * 10
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = slow.recv(65536)  # bounded by the socket's timeout
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "request_timeout"
+    with service.client(key) as client:
+        assert client.get("/v1/banks").status_code == 200

@@ -13,6 +13,7 @@ import click
 from warden.errors import DependencyMissingError, UsageError
 
 if TYPE_CHECKING:
+    from warden.serve.exchange_banks import Published
     from warden.serve.exchanges import FetchResult
 
 EXCHANGE_NAMES = ("threatexchange", "ncmec", "stopncii")
@@ -45,6 +46,12 @@ def bank_group() -> None:
     help="Category profile (name or .json path) for the exchange's opinions and tags "
     "(default: threatexchange).",
 )
+@click.option(
+    "--db",
+    "db_url",
+    help="The matching service's database, whose bank NAME gets what was fetched (default: WARDEN_SERVE_DB, "
+    "else serve/service.db under WARDEN_HOME).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what the fetch did as JSON.")
 def fetch_command(
     name: str,
@@ -53,9 +60,13 @@ def fetch_command(
     credentials_file: Path | None,
     base_url: str | None,
     profile: str | None,
+    db_url: str | None,
     as_json: bool,
 ) -> None:
     """Create bank NAME from an exchange, or bring it up to date from its last checkpoint.
+
+    NAME is a bank of the matching service (UPPER_WITH_UNDERSCORE): what the exchange holds is published to
+    it through its change log, so a running `warden serve` matches it within a poll, no restart needed.
 
     Nothing changes unless the whole fetch comes in: an exchange that refuses, is unreachable, too slow,
     endless or malformed leaves the bank as it was (exit 15).
@@ -77,9 +88,31 @@ def fetch_command(
             credentials = credentials_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise UsageError(f"cannot read the credentials file {credentials_file}: {exc.strerror}") from None
+    from warden.cli.service_db import service_engine
+    from warden.serve.banks import Banks, check_bank_name
+    from warden.serve.exchange_banks import publish
+
+    check_bank_name(name)
     options = FetchOptions(credentials, base_url, collaboration, profile)
-    result = fetch_bank(HashSetStore.from_settings(), name, exchange, options)
-    click.echo(json.dumps(asdict(result), indent=2) if as_json else _lines(result))
+    store = HashSetStore.from_settings()
+    result = fetch_bank(store, name, exchange, options)
+    engine = service_engine(db_url)
+    try:
+        published = publish(Banks.from_settings(engine), name, store.load(name).entries)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(asdict(result) | {"service_bank": asdict(published)}, indent=2))
+    else:
+        click.echo(_lines(result) + "\n" + _published(published))
+
+
+def _published(published: Published) -> str:
+    made = "made and " if published.created else ""
+    return (
+        f"service bank {published.bank}: {made}{published.added} added or changed, {published.removed} "
+        f"removed, {published.content} in all (a running warden serve matches them within a poll)"
+    )
 
 
 def _lines(result: FetchResult) -> str:

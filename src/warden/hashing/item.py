@@ -14,11 +14,13 @@ from warden.hashing.digests import Identity, NotRegularFileError, open_evidence,
 from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
 from warden.hashing.sniff import Sniffed, sniff
-from warden.hashing.video import VideoHashError, hash_video
+from warden.hashing.video import VideoHashError, declared_seconds, hash_video
 from warden.model.hashes import Media, VideoHash
 from warden.model.records import ItemError
 
 READ, DECODE, PDQ, VPDQ = "read", "decode", "pdq", "vpdq"
+VIDEO_LIMIT = "video-limit"
+"""The stage of the error of a movie not hashed because it declares more than ``max_video_seconds``."""
 """The stages an item error can come from."""
 
 
@@ -46,6 +48,8 @@ class HashOptions:
         vpdq_threads: FFmpeg decoding threads per video; 0 lets FFmpeg choose.
         max_image_bytes: larger stills get digests only, and an error.
         max_image_pixels: stills declaring more pixels are not decoded (decompression-bomb guard).
+        max_video_seconds: movies whose container declares a longer length are not hashed (0: no limit);
+            the item gets a :data:`VIDEO_LIMIT` error.
     """
 
     exact_pdq: bool = False
@@ -55,6 +59,7 @@ class HashOptions:
     vpdq_threads: int = 0
     max_image_bytes: int = field(default_factory=_setting_int(settings.MAX_IMAGE_BYTES))
     max_image_pixels: int = field(default_factory=_setting_int(settings.MAX_IMAGE_PIXELS))
+    max_video_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -217,6 +222,14 @@ def _hash_still(result: FileHashes, decoded: DecodedStill, options: HashOptions)
 
 
 def _hash_movie(result: FileHashes, path: Path, options: HashOptions) -> None:
+    if options.max_video_seconds > 0:
+        declared = declared_seconds(str(path))
+        if declared is not None and declared > options.max_video_seconds:
+            limit = f"{options.max_video_seconds:g}"
+            result.errors.append(
+                ItemError(VIDEO_LIMIT, f"declares {declared:.0f} s, over the limit of {limit} s")
+            )
+            return
     try:
         result.vpdq = hash_video(
             path, seconds_per_hash=options.vpdq_seconds_per_hash, threads=options.vpdq_threads

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +19,21 @@ _STDERR_KEPT = 2000
 
 class VideoHashError(Exception):
     """The video could not be hashed; the message (with what FFmpeg said) goes in the item's error record."""
+
+
+def declared_seconds(source: str, timeout: float = 10.0, pass_fds: tuple[int, ...] = ()) -> float | None:
+    """The length a video's container declares, read by FFmpeg's ``ffprobe`` without decoding a frame; None
+    when ffprobe is missing, fails, times out or finds no length. A declared length can lie: what matters
+    is checked again on the frames hashed."""
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None:
+        return None
+    command = [ffprobe, "-v", "error", "-show_entries", "format=duration", "-of", "default=nw=1:nk=1", source]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout, pass_fds=pass_fds, check=False)
+        return float(done.stdout.decode("ascii", "replace").strip())
+    except (subprocess.TimeoutExpired, OSError, ValueError):
+        return None
 
 
 def vpdq_available() -> bool:

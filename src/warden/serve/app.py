@@ -4,6 +4,7 @@ content unless ``WARDEN_SERVE_LOG_HASHES`` says so."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -12,18 +13,30 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from warden import __version__
+from warden.errors import RequestTooLargeError
 from warden.serve import http_errors
 from warden.serve.config import ServeConfig
 from warden.serve.routes import ROUTERS
 from warden.serve.routes import key as key_routes
 from warden.serve.routes import status as status_routes
+from warden.serve.routes.lookup import MAX_LOOKUP_BYTES
 from warden.serve.state import ServeState
 from warden.servicedb.database import open_service_db
 
 LOG = logging.getLogger("warden.serve")
+
+BODY_IDLE_SECONDS = 30.0
+"""The longest a request's body may stop arriving."""
+
+BODY_SECONDS = 600.0
+"""The longest a request's body may take to arrive in all."""
+
+FORM_OVERHEAD = 1 << 20
+"""Bytes a multipart upload may carry beyond the file itself (boundaries, headers, small fields)."""
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -73,6 +86,61 @@ class HeadersAndLog:
             )
 
 
+class BodyLimit:
+    """Bounds every request's body: ``limit`` bytes, or a path's own limit in ``by_path``. A declared
+    ``Content-Length`` over it is answered 413 at once, before a byte is read; a body sent without one is
+    counted as it arrives and refused (413, ``too_large``) when it passes the limit, so no
+    route ever holds more than the limit in memory."""
+
+    def __init__(self, app: ASGIApp, limit: int, by_path: dict[str, int]) -> None:
+        self._app = app
+        self._limit = limit
+        self._by_path = by_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        limit = self._by_path.get(str(scope.get("path", "")), self._limit)
+        message = f"the request body is over {limit:,} bytes, the most this endpoint takes"
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = limit + 1
+                if declared > limit:
+                    await http_errors.warden_error_response(RequestTooLargeError(message))(
+                        scope, receive, send
+                    )
+                    return
+        seen = 0
+        deadline = time.monotonic() + BODY_SECONDS
+        complete = False
+
+        async def counting() -> Message:
+            nonlocal seen, complete
+            if complete:  # past the body only a disconnect can come, whenever it comes
+                return await receive()
+            wait = min(BODY_IDLE_SECONDS, deadline - time.monotonic())
+            try:
+                got = await asyncio.wait_for(receive(), max(wait, 0.001))
+            except TimeoutError:
+                raise StarletteHTTPException(
+                    408, f"the request body stopped arriving (or took over {BODY_SECONDS:g} s)"
+                ) from None
+            if got["type"] == "http.request":
+                complete = not got.get("more_body", False)
+                seen += len(got.get("body", b""))
+                if seen > limit:
+                    # As an HTTPException: FastAPI passes those on from reading a body, and turns any
+                    # other error there into a 400.
+                    raise StarletteHTTPException(RequestTooLargeError.http_status, message)
+            return got
+
+        await self._app(scope, counting, send)
+
+
 def create_app(config: ServeConfig) -> FastAPI:
     """The service for ``config``: its database opened (created or upgraded), its roles' routers included.
 
@@ -119,6 +187,9 @@ def create_app(config: ServeConfig) -> FastAPI:
         for factory in ROUTERS[role]:
             app.include_router(factory(state))
 
+    app.add_middleware(
+        BodyLimit, limit=config.max_upload_bytes + FORM_OVERHEAD, by_path={"/v1/lookup": MAX_LOOKUP_BYTES}
+    )
     app.add_middleware(HeadersAndLog, log_query=config.log_hashes)
     return app
 

@@ -69,6 +69,13 @@ class BankRows:
         """The content id of ``row``."""
         return bytes(self._ids[row]).decode("utf-8")
 
+    def contains(self, content_id: str) -> bool:
+        """Whether some row has ``content_id`` (a scan of the mapped ids: for curation, not for lookups)."""
+        wanted = content_id.encode("utf-8")
+        if len(self._ids) == 0 or len(wanted) > self._ids.dtype.itemsize:
+            return False
+        return bool(np.any(self._ids == wanted))
+
     def category(self, row: int) -> Category:
         """The category of ``row``."""
         return self._categories[int(self._codes[row])]

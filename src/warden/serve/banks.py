@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from warden import settings
-from warden.errors import HashSetNotFoundError, UsageError
+from warden.errors import HashSetNotFoundError, NotFoundError, UsageError
 from warden.hashing.hash_types import HASH_TYPES
 from warden.hashsets.formats import ReadOptions
 from warden.hashsets.model import Entry, HashSet
@@ -252,12 +252,28 @@ class Banks:
         """
         db.record(self.engine, bank, [(REMOVE, content_id, None) for content_id in content_ids])
 
+    def has_content(self, bank: str, content_id: str) -> bool:
+        """Whether ``bank`` holds ``content_id`` now (added since its base and not removed, or in its base and
+        not removed since).
+
+        Raises:
+            HashSetNotFoundError: no such bank.
+        """
+        with self.engine.connect() as connection:
+            row = db.need(connection, bank)
+            last = db.last_content_op(connection, bank, content_id, row.base_seq)
+        if last is not None:
+            return last == ADD
+        return row.base is not None and self.open_rows(row.base).contains(content_id)
+
     def disable(self, bank: str, content_id: str) -> None:
         """Keep the content but stop matching it.
 
         Raises:
             HashSetNotFoundError: no such bank.
+            NotFoundError: the bank holds no such content.
         """
+        self._need_content(bank, content_id)
         db.set_enabled(self.engine, bank, [content_id], enabled=False)
 
     def enable(self, bank: str, content_id: str) -> None:
@@ -265,8 +281,14 @@ class Banks:
 
         Raises:
             HashSetNotFoundError: no such bank.
+            NotFoundError: the bank holds no such content.
         """
+        self._need_content(bank, content_id)
         db.set_enabled(self.engine, bank, [content_id], enabled=True)
+
+    def _need_content(self, bank: str, content_id: str) -> None:
+        if not self.has_content(bank, content_id):
+            raise NotFoundError(f"bank {bank!r} holds no content {content_id!r}")
 
     def fill(
         self,

@@ -19,6 +19,7 @@ from typing import Any
 
 from warden import settings
 from warden.errors import NotMediaError, ServiceBusyError, UnhashableUploadError, UploadTooLargeError
+from warden.hashing.item import VIDEO_LIMIT
 from warden.model.hashes import Media
 from warden.private import make_private_dir
 from warden.scan.pool import HashingPool, WorkerFailure
@@ -66,6 +67,7 @@ class UploadHasher:
                 "vpdq_threads": 1,
                 "max_image_pixels": config.max_image_pixels,
                 "max_image_bytes": config.max_upload_bytes,
+                "max_video_seconds": config.max_video_seconds,  # refused before decoding, if it says so
             }
         )
         self._free: queue.Queue[HashingPool[int]] = queue.Queue()
@@ -118,6 +120,10 @@ class UploadHasher:
     def _answer(self, result: dict[str, Any]) -> dict[str, Any]:
         media = result.get("media")
         problems = "; ".join(f"{e['stage']}: {e['message']}" for e in result.get("errors", []))
+        if any(error["stage"] == VIDEO_LIMIT for error in result.get("errors", [])):
+            raise UploadTooLargeError(
+                f"the video {problems.removeprefix(VIDEO_LIMIT + ': ')} (WARDEN_SERVE_MAX_VIDEO_SECONDS)"
+            )
         if media == Media.OTHER.value:
             raise NotMediaError("the upload is neither an image nor a video Warden recognises by its bytes")
         if (media == Media.STILL.value and result.get("pdq") is None) or (

@@ -198,6 +198,23 @@ def changes(connection: Connection, name: str, after: int, upto: int | None = No
     ]
 
 
+def last_content_op(connection: Connection, name: str, content_id: str, after: int) -> str | None:
+    """The last add or remove of ``content_id`` in the bank's log after ``after`` (None: none since)."""
+    query = (
+        select(bank_changes.c.op)
+        .where(
+            bank_changes.c.bank == name,
+            bank_changes.c.seq > after,
+            bank_changes.c.content_id == content_id,
+            bank_changes.c.op.in_((ADD, REMOVE)),
+        )
+        .order_by(bank_changes.c.seq.desc())
+        .limit(1)
+    )
+    op = connection.execute(query).scalar_one_or_none()
+    return None if op is None else str(op)
+
+
 def record(engine: Engine, name: str, changes: Iterable[tuple[str, str, bytes | None]]) -> int:
     """Append content changes ``(op, content_id, sealed entry or None)`` to a bank in one transaction; returns
     the last change's number.

@@ -41,6 +41,9 @@ LOG = logging.getLogger("warden.serve")
 CONTENT_ID_FIELD = "content_id"
 """The form field (or query parameter, for a raw body) naming the upload on the platform."""
 
+MAX_LOOKUP_BYTES = 32 << 20
+"""The largest lookup body: room for 1,000 vPDQ hashes of ten-minute videos; a larger one is a 413."""
+
 _WEBHOOKS = "webhooks"
 _RECORDED = ("md5", "sha1", "sha256", "pdq")
 """The upload's hashes a match record keeps."""
@@ -158,7 +161,7 @@ def router(state: ServeState) -> APIRouter:
         description=(
             f"Up to {MAX_BATCH} hashes of any kinds, each answered in order with its matches (bank, content "
             "id, category, hash kind, distance, variant), nearest first, or with an `error` for a hash that "
-            "is not one. 503 while the index is loading."
+            f"is not one. 503 while the index is loading; 413 for a body over {MAX_LOOKUP_BYTES >> 20} MiB."
         ),
     )
     async def lookup_hashes(
