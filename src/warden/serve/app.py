@@ -124,7 +124,8 @@ class BodyLimit:
                 return await receive()
             wait = min(BODY_IDLE_SECONDS, deadline - time.monotonic())
             try:
-                got = await asyncio.wait_for(receive(), max(wait, 0.001))
+                async with asyncio.timeout(max(wait, 0.001)):  # no task per message, unlike wait_for
+                    got = await receive()
             except TimeoutError:
                 raise StarletteHTTPException(
                     408, f"the request body stopped arriving (or took over {BODY_SECONDS:g} s)"

@@ -1,9 +1,9 @@
 """Each worker's memory of the API keys it has been shown, so that a request does not read the database to
 find its key: a key's record (or its absence) is read again once it is older than
 ``WARDEN_SERVE_POLL_SECONDS``, so a key revoked, or given other scopes or another rate, is seen so by every
-worker within that long. Expiry
-needs no read: it is checked against the clock on every request. Keys are remembered by their SHA-256, never
-as sent, and at most :data:`MAX_KEYS` of them (a flood of made-up keys pushes out only the oldest)."""
+worker within that long. Expiry needs no read: it is checked against the clock on every request. Keys are
+remembered by their SHA-256, never as sent, and at most :data:`MAX_KEYS` of them (a flood of made-up keys
+pushes out only the oldest)."""
 
 from __future__ import annotations
 
