@@ -315,6 +315,15 @@ class ExchangeError(WardenError):
     code = "exchange"
 
 
+class CrawlError(WardenError):
+    """`warden crawl` cannot start: a seed is not an http(s) URL, or the proxy is not one it can use. What a
+    site does (timeouts, bombs, invalid TLS, refusals) is never this: it is recorded per URL."""
+
+    exit_code = 16
+    http_status = 422
+    code = "crawl"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -332,5 +341,6 @@ EXIT_CODES: dict[int, str] = {
     13: "no space left on the disk holding the case or the spool; rerun when there is room",
     14: "a key file is readable by other users, cannot be made safely, or is not the case's audit key",
     15: "a hash exchange could not be fetched from; the bank was left as it was",
+    16: "a crawl cannot start: a seed URL or the proxy is not usable",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

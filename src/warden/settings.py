@@ -309,6 +309,94 @@ SERVE_MERGE_ENTRIES = _declare(
     "memory-mapped index in the background (one process at a time); 0 never merges in the service.",
 )
 # END matching
+# BEGIN crawl (`warden crawl`: the defaults of its limits)
+CRAWL_DEPTH = _declare(
+    "crawl_depth",
+    "5",
+    "Links `warden crawl` follows from a seed URL (--depth); what a page embeds (images, style sheets, "
+    "video) is fetched at the page's own depth.",
+)
+CRAWL_MAX_PAGES = _declare(
+    "crawl_max_pages",
+    "10000",
+    "URLs (pages and media) one case's crawl fetches in all, over every run (--max-pages); a rerun with a "
+    "higher limit goes on from where it stopped.",
+)
+CRAWL_MAX_BYTES = _declare(
+    "crawl_max_bytes",
+    "10737418240",
+    "Bytes (as received) one case's crawl fetches in all before it stops (--max-bytes).",
+)
+CRAWL_MAX_RESPONSE_BYTES = _declare(
+    "crawl_max_response_bytes",
+    "268435456",
+    "Largest body of one response, in bytes, as received and once decoded (--max-response-bytes); a larger "
+    "one is kept cut short, marked truncated, and recorded as an error.",
+)
+CRAWL_MAX_RATIO = _declare(
+    "crawl_max_ratio",
+    "100",
+    "Largest decoded-to-received ratio of a gzip or deflate body past 1 MiB before it is recorded as a bomb.",
+)
+CRAWL_DELAY = _declare(
+    "crawl_delay",
+    "1",
+    "Seconds between two requests to one host (--delay); a robots.txt Crawl-delay that asks for more is "
+    "honoured up to 30 s.",
+)
+CRAWL_CONCURRENCY = _declare(
+    "crawl_concurrency",
+    "4",
+    "Requests a crawl has in flight at once, across hosts (--concurrency).",
+)
+CRAWL_CONNECT_TIMEOUT = _declare(
+    "crawl_connect_timeout",
+    "30",
+    "Seconds a crawl waits for a connection (through the proxy, if any) before the URL is an error.",
+)
+CRAWL_READ_TIMEOUT = _declare(
+    "crawl_read_timeout",
+    "60",
+    "Seconds a crawl waits for the next bytes of an answer before the URL is an error.",
+)
+CRAWL_RESPONSE_SECONDS = _declare(
+    "crawl_response_seconds",
+    "600",
+    "Seconds one whole answer may take, head and body; a slower one is kept cut short and recorded as an "
+    "error.",
+)
+CRAWL_MAX_REDIRECTS = _declare(
+    "crawl_max_redirects",
+    "10",
+    "Redirects in a row a crawl follows (each one a URL of its own) before the next is recorded as an error.",
+)
+CRAWL_MAX_LINKS = _declare(
+    "crawl_max_links",
+    "10000",
+    "Links and embedded URLs read from one page; a page naming more is read only this far.",
+)
+CRAWL_MAX_URLS = _declare(
+    "crawl_max_urls",
+    "200000",
+    "URLs one case's crawl records (fetched, queued or skipped); links found past it are counted, not kept.",
+)
+CRAWL_MAX_TEXT_BYTES = _declare(
+    "crawl_max_text_bytes",
+    "8388608",
+    "Decoded bytes of a page, style sheet or robots.txt a crawl reads for links (all of it is preserved).",
+)
+CRAWL_WARC_MAX_BYTES = _declare(
+    "crawl_warc_max_bytes",
+    "1073741824",
+    "Size at which a crawl closes its WARC file (its SHA-256 recorded in the audit log) and starts the next.",
+)
+CRAWL_USER_AGENT = _declare(
+    "crawl_user_agent",
+    "",
+    "User-Agent header a crawl sends; empty means warden/VERSION (website investigation). robots.txt rules "
+    "are matched for the product token warden.",
+)
+# END crawl
 
 
 def get_str(setting: Setting) -> str:

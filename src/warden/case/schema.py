@@ -1,4 +1,4 @@
-"""Tables of the case database (format version 4); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 5); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
@@ -217,3 +217,58 @@ login_throttle = Table(
 )
 """Format 4: failed password checks per account name and per client address, counted in the database so that
 parallel guesses are counted one by one (``warden.case.login_throttle``)."""
+
+# BEGIN crawl (format 5: `warden crawl`, see warden.case.crawl_state)
+crawl_runs = Table(
+    "crawl_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("status", String(32), nullable=False),
+    Column("options", Text, nullable=False),
+    Column("operator", String(255), nullable=False),
+    Column("detail", Text),
+)
+"""Format 5: each run of `warden crawl` on the case, with the options it was given (robots ignored, TLS
+not verified) and how it ended."""
+
+crawl_urls = Table(
+    "crawl_urls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("depth", Integer, nullable=False),
+    Column("via", Text),
+    Column("kind", String(16), nullable=False),
+    Column("hops", Integer, nullable=False, server_default="0"),
+    Column("state", String(16), nullable=False),
+    Column("reason", Text),
+    Column("status", Integer),
+    Column("content_type", Text),
+    Column("size", BigInteger),
+    Column("payload_sha256", String(64)),
+    Column("warc", Text),
+    Column("warc_offset", BigInteger),
+    Column("fetched_at", String(40)),
+    Column("run_id", Integer, ForeignKey("crawl_runs.id")),
+)
+"""Format 5: the crawl's frontier, one row per URL seen: queued, done, error (fetched or tried, with the
+reason) or skipped (never fetched, with the reason); a fetched URL's response record is in ``warc`` at
+``warc_offset``."""
+Index("ix_crawl_urls_state", crawl_urls.c.state)
+
+crawl_warcs = Table(
+    "crawl_warcs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("committed_end", BigInteger, nullable=False),
+    Column("records", Integer, nullable=False, server_default="0"),
+    Column("closed_at", String(40)),
+    Column("size", BigInteger),
+    Column("sha256", String(64)),
+)
+"""Format 5: the WARC files of ``capture/``: where the last committed record of each ends (a file is cut
+back to it after a kill) and, once closed, its size and SHA-256."""
+# END crawl

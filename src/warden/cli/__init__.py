@@ -32,6 +32,7 @@ def _attach_commands() -> None:
     # Imported here, after the group, so that `warden.cli` is whole before any command module loads.
     from warden.cli.apikey import apikey_group
     from warden.cli.audit import audit_command
+    from warden.cli.crawl import crawl_command
     from warden.cli.exchange import bank_group
     from warden.cli.hash import hash_command
     from warden.cli.hashset import hashset_group
@@ -48,6 +49,7 @@ def _attach_commands() -> None:
         hash_command,
         hashset_group,
         scan_command,
+        crawl_command,
         settings_command,
         sentence_command,
         report_command,

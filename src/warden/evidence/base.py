@@ -33,7 +33,7 @@ class Step:
 
     Attributes:
         kind: what kind of level: ``file`` (a path in a folder or a file system), ``partition``, ``member``
-            (of an archive), ``carved``, ``thumbnail``.
+            (of an archive), ``carved``, ``thumbnail``, ``record`` (of a WARC web capture).
         name: the level's part of the item's path: a ``/``-separated path inside the container, a member
             name, ``p2``, ``unallocated@0x1f000.jpg``, ``exif-thumbnail``... Stable across runs.
         detail: facts a court may need, as JSON scalars: byte ``offset`` and ``length``, ``inode``,

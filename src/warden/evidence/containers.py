@@ -1,7 +1,8 @@
 """The built-in container formats, registered in the order they are tried (most specific signature first).
 
-Formats whose library is an optional extra (``pip install 'warden[forensics]'``) are left out when it is not
-installed; :data:`UNAVAILABLE` says which, and why, so the scan can say so instead of silently not looking.
+Formats whose library is an optional extra (``pip install 'warden[forensics]'``, ``'warden[crawl]'`` for WARC)
+are left out when it is not installed; :data:`UNAVAILABLE` says which, and why, so the scan can say so
+instead of silently not looking.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ BUILT_IN: tuple[str, ...] = (
     "7z",
     "rar",
     "tar",
+    "warc",
     "compressed",
     "thumbs.db",
     "thumbcache",
@@ -30,7 +32,15 @@ BUILT_IN: tuple[str, ...] = (
 """Warden's own container formats (its ``warden.containers`` entry points), in the order they are tried: most
 specific signature first. Installed plug-ins are tried after them."""
 
-OPTIONAL_LIBRARIES = {"pytsk3", "pyewf", "py7zr", "rarfile", "olefile"}
+OPTIONAL_LIBRARIES = {
+    "pytsk3": "forensics",
+    "pyewf": "forensics",
+    "py7zr": "forensics",
+    "rarfile": "forensics",
+    "olefile": "forensics",
+    "warcio": "crawl",
+}
+"""The optional libraries container formats need, with the extra that installs each."""
 
 UNAVAILABLE: dict[str, str] = {}
 """Container formats left out, by module, with the reason (the optional library that is missing)."""
@@ -64,4 +74,6 @@ def register_built_in() -> None:
         if problem.name in BUILT_IN and library not in OPTIONAL_LIBRARIES:
             raise RuntimeError(f"Warden's {problem.name} container cannot be loaded: {problem.reason}")
         if library in OPTIONAL_LIBRARIES:
-            UNAVAILABLE[modules[problem.name]] = f"needs {library}: pip install 'warden[forensics]'"
+            UNAVAILABLE[modules[problem.name]] = (
+                f"needs {library}: pip install 'warden[{OPTIONAL_LIBRARIES[library]}]'"
+            )

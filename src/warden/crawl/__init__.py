@@ -1,0 +1,1 @@
+"""Website investigation (`warden crawl`): scope, fetching, WARC preservation, and what the pages show."""
