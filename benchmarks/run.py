@@ -7,6 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_crawl
 import bench_evidence
 import bench_hashing
 import bench_index
@@ -14,8 +15,8 @@ import bench_serve
 
 
 def main() -> int:
-    """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, the
-    service under load (vs HMA)."""
+    """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, a
+    website crawl (vs wget), the service under load (vs HMA)."""
     print("=" * 100)
     print(
         "Hashing: Warden's PDQ against full decode + pdqhash, the way Meta's Hasher-Matcher-Actioner hashes"
@@ -32,6 +33,11 @@ def main() -> int:
     print("Evidence: scanning a disk image, beside reading it and hashing its files with standard tools")
     print("=" * 100, flush=True)
     code = code or bench_evidence.main([])
+    print()
+    print("=" * 100)
+    print("Crawl: `warden crawl` of the local test forum, beside `wget --mirror` of the same site")
+    print("=" * 100, flush=True)
+    code = code or bench_crawl.main([])
     print()
     print("=" * 100)
     print("Service: `warden serve` under load (1M PDQ hashes) beside Meta's HMA serving the same bank")

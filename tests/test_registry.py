@@ -79,6 +79,7 @@ def test_warden_declares_its_built_ins_as_entry_points_in_their_order() -> None:
     from warden.hashing.hash_types import HASH_TYPES
     from warden.hashsets.readers import BUILT_IN as FORMAT_ORDER
     from warden.hashsets.readers import FORMATS
+    from warden.report.writers import BUILT_IN as WRITER_ORDER
     from warden.report.writers import WRITERS
 
     register_built_in()
@@ -89,4 +90,4 @@ def test_warden_declares_its_built_ins_as_entry_points_in_their_order() -> None:
     assert groups["warden.hashset_formats"] == list(FORMAT_ORDER) == FORMATS.names()[: len(FORMAT_ORDER)]
     assert groups["warden.hash_types"] == HASH_TYPES.names()[:5] == ["md5", "sha1", "sha256", "pdq", "vpdq"]
     assert groups["warden.sources"] == SOURCES.names()[:2]
-    assert groups["warden.report_writers"] == WRITERS.names()[:5]
+    assert groups["warden.report_writers"] == list(WRITER_ORDER) == WRITERS.names()[: len(WRITER_ORDER)]

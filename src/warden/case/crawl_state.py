@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 
 from warden.case import audit, schema
+from warden.case.site_facts import HostSeen, record_host
 from warden.clock import utc_now
 
 QUEUED, DONE, ERROR, SKIPPED = "queued", "done", "error", "skipped"
@@ -130,9 +131,11 @@ def record_fetch(
     *,
     run_id: int,
     actor: str,
+    host: HostSeen | None = None,
 ) -> list[UrlRow]:
     """Record one URL's result, the URLs it led to and, when it was preserved, its WARC file's new end and
-    an audit entry with its payload's SHA-256, in one transaction; returns the new URLs' rows."""
+    an audit entry with its payload's SHA-256, in one transaction; returns the new URLs' rows. ``host``:
+    what the answer showed of its host, kept where the host has none of it yet."""
     fetched_at = utc_now()
     with engine.begin() as connection:
         connection.execute(
@@ -152,6 +155,8 @@ def record_fetch(
             )
         )
         added = _insert(connection, found, run_id)
+        if host is not None:
+            record_host(connection, host)
         if outcome.warc is not None and outcome.warc_end is not None:
             warcs = schema.crawl_warcs
             connection.execute(

@@ -1,4 +1,4 @@
-"""Tables of the case database (format version 5); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 6); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -16,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
@@ -271,4 +272,33 @@ crawl_warcs = Table(
 )
 """Format 5: the WARC files of ``capture/``: where the last committed record of each ends (a file is cut
 back to it after a kill) and, once closed, its size and SHA-256."""
+
+crawl_hosts = Table(
+    "crawl_hosts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("host", Text, nullable=False, unique=True),
+    Column("addresses", Text),
+    Column("addresses_source", Text),
+    Column("certificate", LargeBinary),
+    Column("certificate_source", Text),
+    Column("headers", Text),
+    Column("headers_source", Text),
+    Column("first_seen", String(40), nullable=False),
+)
+"""Format 6: what the crawl saw of each host, each fact once, from the first answer that showed it: the
+addresses its name resolved to (a JSON list; empty when resolved at a proxy), the TLS certificate (DER) and
+the response headers (JSON pairs), each with where it was seen (``warden.case.site_facts``)."""
+
+crawl_pages = Table(
+    "crawl_pages",
+    metadata,
+    Column("url_id", Integer, ForeignKey("crawl_urls.id"), primary_key=True),
+    Column("structure", Text, nullable=False),
+    Column("refers", Text, nullable=False),
+    Column("read_at", String(40), nullable=False),
+)
+"""Format 6: each fetched HTML page as read after the fetches: what it shows of the site (the JSON of
+``warden.crawl.structure``) and the URLs it links or embeds that are not pages (a JSON list), so that a
+matched image is put under every page that showed it."""
 # END crawl

@@ -53,8 +53,9 @@ def print_indictment(report: dict[str, Any]) -> None:
     "--format",
     "formats",
     multiple=True,
-    help="pdf, html, json, csv, vics or all; repeatable or comma-separated. "
-    f"Default: {', '.join(DEFAULT_FORMATS)} (everything but pdf).",
+    help="pdf, html, json, csv, vics, takedown, takedown-json, urls or all; repeatable or comma-separated. "
+    f"Default: {', '.join(DEFAULT_FORMATS)} (everything but pdf; the takedown draft and URL list only for a "
+    "crawl that matched).",
 )
 @click.option(
     "--annex",

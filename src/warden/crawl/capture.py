@@ -85,15 +85,22 @@ def fetched_pages(engine: Engine) -> list[FetchedPage]:
 def read_body(path: Path, offset: int, limit: int) -> tuple[int | None, bytes | None]:
     """(HTTP status, at most ``limit`` bytes of the body with its content encoding undone) of the response
     record at ``offset`` of a WARC file; (None, None) when there is no response record there."""
+    status, _, body = read_response(path, offset, limit)
+    return status, body
+
+
+def read_response(path: Path, offset: int, limit: int) -> tuple[int | None, str | None, bytes | None]:
+    """As :func:`read_body`, with the response's ``Content-Type`` header as sent (its charset with it)."""
     with path.open("rb") as stream:
         stream.seek(offset)
         for record in ArchiveIterator(stream):
             if record.rec_type != "response" or record.http_headers is None:
-                return None, None
+                return None, None, None
             status = int(record.http_headers.get_statuscode())
+            content_type = record.http_headers.get_header("Content-Type")
             body: bytes = record.content_stream().read(limit)
-            return status, body
-    return None, None
+            return status, content_type, body
+    return None, None, None
 
 
 def page_text(case_dir: Path, page: FetchedPage, limit: int) -> str:

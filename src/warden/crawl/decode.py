@@ -1,5 +1,7 @@
-"""A response body's ``Content-Encoding`` undone as it arrives, bounded: the WARC keeps the bytes as sent,
-and this reads them for the crawl (links of a page, robots.txt) and stops a decompression bomb early.
+"""The crawl's bomb guard: a response body's ``Content-Encoding`` undone as it arrives, bounded. The WARC
+keeps the bytes as sent; this reads them for the crawl (links of a page, robots.txt) and stops a
+decompression bomb early. The decoding itself is :mod:`warden.evidence.http_payload`'s, the one a scan of
+the capture uses, so the crawl reads a page as the scan later reads it back.
 
 A body that decodes to more than the per-response limit, or to more than ``max_ratio`` times its size once
 past 1 MiB, is a bomb; decoding stops there, after at most one 64 KiB step more, so no bomb costs memory.
@@ -7,13 +9,17 @@ past 1 MiB, is a bomb; decoding stops there, after at most one 64 KiB step more,
 
 from __future__ import annotations
 
-import zlib
+import contextlib
+from collections.abc import Iterator
+
+from warden.evidence.http_payload import ContentDecoder, CutShort, codings, unsupported
 
 STEP = 64 * 1024
 RATIO_FLOOR = 1024 * 1024
 """Decoded sizes under this are never called a bomb by their ratio (a small page of repeated markup)."""
 DECODED = {"gzip", "x-gzip", "deflate"}
-"""The encodings a crawl asks for (``Accept-Encoding``) and undoes."""
+"""The encodings a crawl asks for (``Accept-Encoding``); it also undoes ``br`` sent unasked when ``brotli`` is
+installed."""
 
 
 class BodyProblem(Exception):
@@ -32,23 +38,21 @@ class BodyDecoder:
     """
 
     def __init__(self, encoding: str, *, keep: int, max_bytes: int, max_ratio: int) -> None:
-        self.encodings = [e.strip().lower() for e in encoding.split(",") if e.strip()]
-        self.encodings = [e for e in self.encodings if e != "identity"]
-        self.unknown = next((e for e in self.encodings if e not in DECODED), None)
+        self.encodings = codings(encoding)
+        self.unknown = next((e for e in self.encodings if unsupported(None, e) is not None), None)
+        """The first coding the crawl cannot undo (the body is then only preserved), or None."""
         self.keep = keep
         self.max_bytes = max_bytes
         self.max_ratio = max_ratio
         self.kept = bytearray()
         self.raw = 0
         self.decoded = 0
-        self._zlib: zlib._Decompress | None = None
-        self._first = True
-        self._deflate_raw = False
+        self._decoder = ContentDecoder(self.encodings, step=STEP) if self.unknown is None else None
 
     @property
     def decodes(self) -> bool:
-        """Whether the body is encoded in one encoding this decodes (two in a row are not undone)."""
-        return len(self.encodings) == 1 and self.unknown is None
+        """Whether the body is encoded, in codings this undoes."""
+        return bool(self.encodings) and self.unknown is None
 
     def feed(self, chunk: bytes) -> None:
         """Take the next raw bytes.
@@ -57,37 +61,27 @@ class BodyDecoder:
             BodyProblem: the body is a bomb or is not in its declared encoding.
         """
         self.raw += len(chunk)
-        if not self.encodings:
-            self._take(chunk)
-        elif self.decodes:
-            self._inflate(chunk)
+        if self._decoder is not None:
+            self._take_all(self._decoder.feed(chunk))
 
-    def _new(self) -> zlib._Decompress:
-        if self.encodings[0] in ("gzip", "x-gzip"):
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return zlib.decompressobj(-zlib.MAX_WBITS if self._deflate_raw else zlib.MAX_WBITS)
+    def finish(self) -> None:
+        """The body has ended: decode what is left. A coded stream cut short keeps what came before the cut.
 
-    def _inflate(self, chunk: bytes) -> None:
-        if self._zlib is None:
-            self._zlib = self._new()
-        data = chunk
-        while data:
-            try:
-                out = self._zlib.decompress(data, STEP)
-            except zlib.error as error:
-                if self._first and self.encodings[0] == "deflate" and not self._deflate_raw:
-                    # Servers send raw deflate under "deflate" as often as the zlib format.
-                    self._deflate_raw, self._zlib = True, self._new()
-                    continue
-                raise BodyProblem(f"encoding: the body is not valid {self.encodings[0]} ({error})") from None
-            self._first = False
-            self._take(out)
-            if self._zlib.unconsumed_tail:
-                data = self._zlib.unconsumed_tail
-            elif self._zlib.eof and self._zlib.unused_data:
-                data, self._zlib = self._zlib.unused_data, self._new()  # gzip members in a row
-            else:
-                data = b""
+        Raises:
+            BodyProblem: as :meth:`feed`.
+        """
+        if self._decoder is not None:
+            with contextlib.suppress(CutShort):  # what decoded before the cut is still the page's start
+                self._take_all(self._decoder.finish())
+
+    def _take_all(self, pieces: Iterator[bytes]) -> None:
+        try:
+            for out in pieces:
+                self._take(out)
+        except CutShort:
+            raise
+        except OSError as error:
+            raise BodyProblem(f"encoding: {error}") from None
 
     def _take(self, out: bytes) -> None:
         self.decoded += len(out)

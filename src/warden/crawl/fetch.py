@@ -66,6 +66,9 @@ class Fetched:
     truncated: str | None = None
     ip: str | None = None
     started: float = 0.0
+    certificate: bytes | None = None
+    addresses: tuple[str, ...] | None = None
+    addresses_problem: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first response header of that name (case-insensitive)."""
@@ -153,12 +156,20 @@ def reason_for(error: BaseException, settings: FetchSettings, url: str) -> str:
 
 
 async def fetch(
-    client: httpx.AsyncClient, url: str, settings: FetchSettings, spool: Path, *, read_text: bool = False
+    client: httpx.AsyncClient,
+    url: str,
+    settings: FetchSettings,
+    spool: Path,
+    *,
+    read_text: bool = False,
+    resolve: bool = False,
 ) -> Fetched:
     """Fetch ``url`` once, within ``settings``' bounds; never raises for anything the network does.
 
     Args:
         read_text: keep the decoded start of the body whatever its type (robots.txt).
+        resolve: also resolve the host's name to its addresses once it has answered (for the hosting
+            facts; never through a proxy, where names resolve at the proxy).
     """
     result = Fetched(url, started=time.monotonic())
     if host_of(url).endswith(".onion") and not (settings.proxy or "").startswith("socks5h://"):
@@ -188,6 +199,8 @@ async def fetch(
             )
         if result.error is None:
             result.error = reason_for(error, settings, url)
+    if resolve and result.status is not None and not settings.proxy:
+        await _resolve(result, settings)
     _finish(result)
     return result
 
@@ -201,6 +214,7 @@ async def _read(
     result.headers = [(_text(k), _text(v)) for k, v in response.headers.raw]
     if not settings.proxy:
         result.ip = _server_address(response)
+    result.certificate = _peer_certificate(response)
     result.body = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=str(spool))  # noqa: SIM115
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.max_response_bytes:
@@ -231,6 +245,11 @@ async def _read(
             result.error = f"too-large: the body is over {settings.max_response_bytes} bytes"
             result.truncated = "length"
             return
+    try:
+        decoder.finish()
+    except BodyProblem as problem:
+        result.error = str(problem)
+        return
     if decoder.unknown is not None and keep:
         result.error = f"encoding: {decoder.unknown} is not decoded, so the page's links were not read"
     if keep and (decoder.decodes or not decoder.encodings):
@@ -251,3 +270,27 @@ def _server_address(response: httpx.Response) -> str | None:
     except Exception:  # an extra a transport does not give is no fault of the fetch
         return None
     return str(address[0]) if isinstance(address, tuple) and address else None
+
+
+def _peer_certificate(response: httpx.Response) -> bytes | None:
+    """The server's TLS certificate (DER) as presented, verified or not; None over plain HTTP."""
+    stream = response.extensions.get("network_stream")
+    try:
+        tls = stream.get_extra_info("ssl_object") if stream is not None else None
+        der = tls.getpeercert(binary_form=True) if isinstance(tls, (ssl.SSLObject, ssl.SSLSocket)) else None
+    except Exception:  # an extra a transport does not give is no fault of the fetch
+        return None
+    return bytes(der) if der else None
+
+
+async def _resolve(result: Fetched, settings: FetchSettings) -> None:
+    """The addresses the URL's host name resolves to here, within the connect timeout; a failure is said."""
+    host = host_of(result.url)
+    try:
+        async with asyncio.timeout(settings.connect_timeout):
+            found = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError, UnicodeError) as error:
+        result.addresses = ()
+        result.addresses_problem = f"{host} did not resolve here ({error or type(error).__name__})"
+        return
+    result.addresses = tuple(dict.fromkeys(str(info[4][0]) for info in found))

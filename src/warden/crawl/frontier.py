@@ -19,14 +19,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from warden import __version__, settings
-from warden.case import crawl_state
+from warden.case import crawl_state, site_facts
 from warden.case.crawl_state import DONE, ERROR, QUEUED, SKIPPED, NewUrl, Outcome, UrlRow
 from warden.case.folder import Case
 from warden.crawl.capture import CAPTURE, read_body
 from warden.crawl.fetch import Fetched, FetchSettings, fetch, make_client
+from warden.crawl.host_answers import host_seen
 from warden.crawl.links import page_links, sheet_links
+from warden.crawl.page_reading import read_pages
 from warden.crawl.robots import Robots, from_answer
-from warden.crawl.scope import LINK, REDIRECT, ROBOTS, SEED, Scope, normalise, origin_of
+from warden.crawl.scope import LINK, REDIRECT, ROBOTS, SEED, Scope, host_of, normalise, origin_of
 from warden.crawl.warc_writer import WarcFile, cut_back, file_name, file_sha256, next_number
 
 REDIRECTS = {301, 302, 303, 307, 308}
@@ -58,6 +60,7 @@ class CrawlRun:
     errors: int = 0
     stopped: str | None = None
     links_not_kept: int = 0
+    pages_read: int = 0
     warc_files: list[str] = field(default_factory=list)
     cut_back: list[str] = field(default_factory=list)
 
@@ -107,6 +110,8 @@ class Crawler:
         self.delays: dict[str, float] = {}
         self.busy: dict[str, int] = defaultdict(int)
         self.in_flight: set[str] = set()
+        self.host_facts: dict[str, set[str]] = {}
+        self.resolving: set[str] = set()
         self.fetched_in_all = 0
         self.bytes_in_all = 0
         self.warc: WarcFile | None = None
@@ -125,6 +130,9 @@ class Crawler:
         status = "interrupted"
         try:
             asyncio.run(self._loop())
+            self._close_warc()
+            bounds = {"limit": self.fetching.max_text_bytes, "max_links": self.limits.max_links}
+            self.run.pages_read = read_pages(self.engine, self.folder, PAGE_TYPES, **bounds)
             status = "stopped" if self.run.stopped else "completed"
         finally:
             self._close_warc()
@@ -146,6 +154,7 @@ class Crawler:
         return cut
 
     def _load(self) -> None:
+        self.host_facts = site_facts.known_hosts(self.engine)
         for row in crawl_state.load_frontier(self.engine):
             self.rows[row.url] = row
             if row.state == QUEUED:
@@ -176,8 +185,11 @@ class Crawler:
                         self.next_time[origin] = now + self.delays.get(origin, self.limits.delay)
                         self.in_flight.add(row.url)
                         robots = row.url == f"{origin}/robots.txt"
+                        resolve = self._wants_addresses(row.url)
                         task = asyncio.create_task(
-                            fetch(client, row.url, self.fetching, self.spool, read_text=robots)
+                            fetch(
+                                client, row.url, self.fetching, self.spool, read_text=robots, resolve=resolve
+                            )
                         )
                         tasks[task] = row
                     wake = self._wake(now)
@@ -287,7 +299,13 @@ class Crawler:
                     placed.end,
                 )
             added = crawl_state.record_fetch(
-                self.engine, row, outcome, found, run_id=self.run.run_id, actor=self.actor
+                self.engine,
+                row,
+                outcome,
+                found,
+                run_id=self.run.run_id,
+                actor=self.actor,
+                host=host_seen(fetched, self.host_facts, self.options.get("proxy")),
             )
             self._add(added)
             if row.kind == ROBOTS or (row.url == f"{origin}/robots.txt" and origin not in self.robots):
@@ -302,6 +320,8 @@ class Crawler:
                 self._close_warc()
         finally:
             fetched.close()
+            if fetched.addresses is not None or fetched.status is None:
+                self.resolving.discard(host_of(row.url))
             self.busy[origin] -= 1
             self.in_flight.discard(row.url)
 
@@ -350,6 +370,16 @@ class Crawler:
             state = SKIPPED if refusal else QUEUED
             new.append(NewUrl(url, depth, row.url, kind, hops=hops, state=state, reason=refusal))
         return new
+
+    # ------------------------------------------------------------ hosting facts
+
+    def _wants_addresses(self, url: str) -> bool:
+        """Whether this fetch should also resolve its host's name (once per host, never via a proxy)."""
+        host = host_of(url)
+        if self.fetching.proxy or host in self.resolving or "addresses" in self.host_facts.get(host, ()):
+            return False
+        self.resolving.add(host)
+        return True
 
     def _chain(self, row: UrlRow) -> list[str]:
         """The URLs of the redirects that led to ``row``, with it."""

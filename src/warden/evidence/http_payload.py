@@ -10,6 +10,11 @@ decompression bomb costs a buffer of memory and stops where the reader's limit i
 (:class:`~warden.evidence.bounded.BoundedReader`). Damage (a bad chunk size, a corrupt or cut gzip stream) is
 an :class:`OSError`, which the walk records against the item.
 
+The content codings are undone by one :class:`Inflater` per coding, which serves both ways a body is read:
+pulled from a WARC record by a scan (:func:`entity_body`), and pushed as it comes off the wire by the crawl
+(:class:`ContentDecoder`, behind the crawl's bomb guard in ``warden.crawl.decode``), so a page is read by
+the crawl exactly as the scan later reads it back from the capture.
+
 Like ``warcio``, a body that does not begin as its coding says (a crawler that stored the body already
 decoded but kept the header) is given out as it is: a "chunked" body whose first line is no chunk size, a
 "gzip" body without gzip's signature. A "deflate" body is read as the zlib format when it starts with a zlib
@@ -24,7 +29,7 @@ from __future__ import annotations
 import importlib
 import io
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 CHUNK_LINE = 4096
@@ -194,18 +199,130 @@ def _zlib_for(coding: str, head: bytes) -> Callable[[], Any]:
     return lambda: zlib.decompressobj(bits)
 
 
+class CutShort(OSError):
+    """A coded body ended before its coding's end (a cut gzip stream)."""
+
+
+class Inflater:
+    """One content coding undone as its bytes come: :meth:`feed` it coded bytes, :meth:`take` decoded ones,
+    never more than asked for at a time. The one decoder of both sides: :class:`_Decompressed` pulls a
+    WARC record's body through it, :class:`ContentDecoder` pushes a body through it as it arrives (the crawl).
+
+    Args:
+        coding: ``gzip``, ``x-gzip``, ``deflate`` or ``br`` (checked by :func:`unsupported` before).
+    """
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self.ended = False
+        """Whether the coded stream has ended (bytes fed after its end are not part of it)."""
+        self._input = b""
+        self._decompressor: Any = None
+        self._new: Callable[[], Any] | None = None
+        self._plain = False
+        self._between = False  # a gzip member has ended; another may follow
+        self._pending = b""  # output past what was asked for (brotli's limit is on its buffer, not exact)
+
+    def feed(self, data: bytes) -> None:
+        """Give the next coded bytes (after :meth:`take` asked for more: see :meth:`wants_input`)."""
+        if not self.ended:
+            self._input += data
+
+    def wants_input(self) -> bool:
+        """Whether :meth:`take` has nothing to work on until more coded bytes are fed."""
+        if self.ended or self._pending:
+            return False
+        if self._plain:
+            return not self._input
+        if self._decompressor is None:
+            return len(self._input) < 2  # the first bytes tell how the body is coded
+        if self.coding == "br":
+            return not self._input and bool(self._decompressor.can_accept_more_data())
+        return not self._input
+
+    def take(self, wanted: int, *, at_end: bool = False) -> bytes:
+        """At most ``wanted`` decoded bytes; ``b""`` when it needs more input, or when the stream has ended.
+
+        Args:
+            at_end: no more input will come: ``b""`` is then returned only once the stream has ended.
+
+        Raises:
+            CutShort: ``at_end`` and the stream stops before its end.
+            OSError: the bytes are not in their coding.
+        """
+        if self._pending:
+            data, self._pending = self._pending[:wanted], self._pending[wanted:]
+            return data
+        while not self.ended:
+            if self._decompressor is None and not self._plain:
+                if len(self._input) < 2 and not at_end:
+                    return b""
+                self._start()
+                continue
+            if self._plain:
+                data, self._input = self._input[:wanted], self._input[wanted:]
+                self.ended = at_end and not data
+                return data
+            try:
+                data = self._step(wanted)
+            except Exception as exc:  # zlib.error, brotli.error: the decompressors' own kinds of damage
+                raise OSError(f"{self.coding} body damaged: {exc}") from exc
+            if data:
+                data, self._pending = data[:wanted], data[wanted:]
+                return data
+            if at_end and not self.ended and not self._between:
+                raise CutShort(f"{self.coding} body cut short")
+            if not at_end and self.wants_input():
+                return b""
+        return b""
+
+    def _start(self) -> None:
+        """Make the decompressor for the body's first bytes, or give the body out as it is (see the module's
+        docstring); after a gzip member, another member or the end."""
+        if self._between or not self._input:
+            if self._between and self._input.startswith(_GZIP_MAGIC) and self._new is not None:
+                self._between, self._decompressor = False, self._new()  # gzip members in a row
+            else:
+                self.ended, self._input = True, b""  # bytes after the stream's end are not part of it
+            return
+        if self.coding in ("gzip", "x-gzip") and not self._input.startswith(_GZIP_MAGIC):
+            self._plain = True
+            return
+        if self.coding == "br":
+            self._new = _brotli()
+            assert self._new is not None  # checked by unsupported() before
+        else:
+            self._new = _zlib_for(self.coding, self._input)
+        self._decompressor = self._new()
+
+    def _step(self, wanted: int) -> bytes:
+        decompressor = self._decompressor
+        if self.coding == "br":
+            data = self._input if decompressor.can_accept_more_data() else b""
+            self._input = self._input[len(data) :]
+            out: bytes = decompressor.process(data, output_buffer_limit=wanted)
+            if decompressor.is_finished():
+                self.ended, self._input = True, b""
+            return out
+        out = decompressor.decompress(self._input, wanted)
+        if decompressor.eof:
+            if self.coding == "deflate":
+                self.ended, self._input = True, b""
+            else:
+                self._decompressor, self._input, self._between = None, decompressor.unused_data, True
+        else:
+            self._input = decompressor.unconsumed_tail
+        return bytes(out)
+
+
 class _Decompressed(io.RawIOBase):
     """One content coding undone, asking the decompressor for no more than the reader wants."""
 
     def __init__(self, source: BinaryIO, coding: str) -> None:
         super().__init__()
         self._source = source
-        self._coding = coding
-        self._input = b""
-        self._decompressor: Any = None
-        self._new: Callable[[], Any] | None = None
-        self._plain = False
-        self._ended = False
+        self._inflater = Inflater(coding)
+        self._at_end = False
 
     def readable(self) -> bool:
         return True
@@ -224,66 +341,55 @@ class _Decompressed(io.RawIOBase):
         return len(data)
 
     def _next(self, wanted: int) -> bytes:
+        inflater = self._inflater
         while True:
-            if self._plain:
-                data, self._input = self._input[:wanted], self._input[wanted:]
-                return data or self._source.read(wanted)
-            if self._ended:
-                return b""
-            at_end = False
-            if not self._input and self._needs_input():
-                self._input = self._source.read(_INPUT)
-                at_end = not self._input
-                if at_end and self._decompressor is None:
-                    return b""  # an empty body
-            if self._decompressor is None:
-                self._start()
-                continue
-            try:
-                data = self._step(wanted)
-            except Exception as exc:  # zlib.error, brotli.error: the decompressors' own kinds of damage
-                raise OSError(f"{self._coding} body damaged: {exc}") from exc
-            if data:
+            if not self._at_end and inflater.wants_input():
+                data = self._source.read(_INPUT)
+                self._at_end = not data
+                inflater.feed(data)
+            data = inflater.take(wanted, at_end=self._at_end)
+            if data or inflater.ended:
                 return data
-            if at_end and not self._ended:
-                raise OSError(f"{self._coding} body cut short")
 
-    def _start(self) -> None:
-        """Make the decompressor for the body's first bytes, or give the body out as it is (see the module's
-        docstring)."""
-        if self._coding in ("gzip", "x-gzip") and not self._input.startswith(_GZIP_MAGIC):
-            self._plain = True
-        elif self._coding == "br":
-            self._new = _brotli()
-            assert self._new is not None  # checked by unsupported() before
-        else:
-            self._new = _zlib_for(self._coding, self._input)
-        if self._new is not None:
-            self._decompressor = self._new()
 
-    def _needs_input(self) -> bool:
-        if self._decompressor is None:
-            return True
-        if self._coding == "br":
-            return bool(self._decompressor.can_accept_more_data())
-        return not self._decompressor.unconsumed_tail
+class ContentDecoder:
+    """A body's content codings undone as its bytes arrive (the crawl reads a page as it comes off the wire):
+    what :meth:`feed` and :meth:`finish` give out is a lazy run of decoded pieces of at most ``step`` bytes
+    each, so a caller that stops taking them (a bomb) has cost one piece of memory.
 
-    def _step(self, wanted: int) -> bytes:
-        decompressor = self._decompressor
-        if self._coding == "br":
-            data = self._input if decompressor.can_accept_more_data() else b""
-            self._input = self._input[len(data) :]
-            out: bytes = decompressor.process(data, output_buffer_limit=wanted)
-            if decompressor.is_finished():
-                self._ended = True
-            return out
-        out = decompressor.decompress(self._input, wanted)
-        if decompressor.eof:
-            rest = decompressor.unused_data
-            if rest.startswith(_GZIP_MAGIC) and self._coding != "deflate" and self._new is not None:
-                self._decompressor, self._input = self._new(), rest  # gzip members in a row
-            else:
-                self._ended, self._input = True, b""  # bytes after the stream's end are not part of it
-        else:
-            self._input = decompressor.unconsumed_tail
-        return bytes(out)
+    Args:
+        codings: the ``Content-Encoding`` codings in the order applied (:func:`codings`).
+        step: most bytes in one piece.
+
+    Raises:
+        ValueError: a coding :func:`unsupported` names.
+    """
+
+    def __init__(self, codings: list[str], *, step: int = _INPUT) -> None:
+        problem = unsupported(None, ", ".join(codings))
+        if problem is not None:
+            raise ValueError(problem)
+        self._stages = [Inflater(coding) for coding in reversed(codings)]
+        self._step = step
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The decoded pieces the next coded bytes give (an :class:`OSError` when they are damaged)."""
+        return self._through(0, data, at_end=False)
+
+    def finish(self) -> Iterator[bytes]:
+        """The decoded pieces left once the body has ended (:class:`CutShort` when it stopped early)."""
+        return self._through(0, b"", at_end=True)
+
+    def _through(self, stage: int, data: bytes, *, at_end: bool) -> Iterator[bytes]:
+        if stage == len(self._stages):
+            if data:
+                yield data
+            return
+        inflater = self._stages[stage]
+        inflater.feed(data)
+        while out := inflater.take(self._step):
+            yield from self._through(stage + 1, out, at_end=False)
+        if at_end:
+            while out := inflater.take(self._step, at_end=True):
+                yield from self._through(stage + 1, out, at_end=False)
+            yield from self._through(stage + 1, b"", at_end=True)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from warden.case import crawl_state, site_facts
 from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.case.items import load_items
@@ -13,6 +14,7 @@ from warden.case.report_data import items_per_scan, log_rows, scan_rows
 from warden.report.continuity import AuditEntry, without_idle_runs
 from warden.report.contract import CaseHeader, ReportContext, build_report
 from warden.report.method import ScanRun
+from warden.report.site import SiteData
 from warden.report.writers import DEFAULT_FORMATS, ReportWriter, writer_for
 from warden.validation.store import load_latest
 
@@ -55,6 +57,20 @@ def _options(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def site_data(case: Case) -> SiteData | None:
+    """The case's crawl as recorded, for the report's ``site`` section; None when it holds no crawl."""
+    runs = crawl_state.runs(case.engine)
+    if not runs:
+        return None
+    return SiteData(
+        runs=tuple(runs),
+        frontier=tuple(crawl_state.load_frontier(case.engine)),
+        pages=tuple(site_facts.pages_read(case.engine)),
+        hosts=tuple(site_facts.hosts(case.engine)),
+        warc_files=frozenset(row.name for row in crawl_state.warc_files(case.engine)),
+    )
+
+
 def report_context(case: Case) -> ReportContext:
     """Scan runs, the audit log with its chain's state, and the stored validation result.
 
@@ -74,7 +90,11 @@ def report_context(case: Case) -> ReportContext:
         chain = check_chain(connection)
     kept_scans, kept_entries = without_idle_runs(scans, entries, recorded)
     return ReportContext(
-        scans=tuple(kept_scans), audit=tuple(kept_entries), chain=chain, validation=load_latest()
+        scans=tuple(kept_scans),
+        audit=tuple(kept_entries),
+        chain=chain,
+        validation=load_latest(),
+        site=site_data(case),
     )
 
 
@@ -117,7 +137,7 @@ def write_reports(
     folder = out or case.path
     folder.mkdir(parents=True, exist_ok=True)
     report = build_case_report(case)
-    written = {writer.name: writer.write(report, folder) for writer in writers}
+    written = {writer.name: writer.write(report, folder) for writer in writers if writer.applies_to(report)}
     if annex:
         from warden.report.annex import write_annex
 

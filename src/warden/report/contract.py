@@ -14,6 +14,7 @@ from warden.report.continuity import AuditEntry, continuity_section
 from warden.report.exhibits import exhibit_sections, indictment_section
 from warden.report.method import ScanRun, method_section
 from warden.report.not_examined import not_examined_section
+from warden.report.site import SiteData, site_section
 from warden.report.summary import summarize
 from warden.sentencing.section import sentencing_section
 from warden.validation.store import StoredValidation
@@ -34,12 +35,14 @@ class CaseHeader:
 @dataclass(frozen=True, slots=True)
 class ReportContext:
     """What the report needs of the case beyond its items: scan runs, the audit log and its chain's state,
-    and the tool's stored validation result. Empty by default (a report built from items alone)."""
+    and the tool's stored validation result, and the case's crawl when it holds one (``site``). Empty by
+    default (a report built from items alone)."""
 
     scans: tuple[ScanRun, ...] = ()
     audit: tuple[AuditEntry, ...] = ()
     chain: ChainStatus | None = None
     validation: StoredValidation | None = None
+    site: SiteData | None = None
 
 
 def match_json(match: MatchRecord) -> dict[str, Any]:
@@ -134,4 +137,6 @@ def build_report(
     # Where the counts fall in the sentencing guideline: computed from the report itself, so the same case
     # gives the same section, and marked throughout as guidance for the court, not a sentence.
     report["sentencing"] = sentencing_section(report)
+    if context.site is not None:
+        report["site"] = site_section(context.site, ordered)
     return report

@@ -15,6 +15,7 @@ from warden.report.court_counts import (
     totals_html,
 )
 from warden.report.court_method import continuity_html, method_html
+from warden.report.court_site import SITE_CSS, site_html
 from warden.report.html_parts import e
 from warden.report.not_examined import not_examined_html
 from warden.sentencing.html import SENTENCING_CSS, render_section_html
@@ -43,6 +44,7 @@ thead{display:table-header-group} tr{page-break-inside:avoid}
 @media print{body{margin:0}}
 """
 STYLE += SENTENCING_CSS
+STYLE += SITE_CSS
 
 
 def print_style(
@@ -90,6 +92,8 @@ def render_html(report: dict[str, Any]) -> str:
     sections.append(counts_html(summary))
     if "exhibits" in report:
         sections.append(exhibits_html(report["exhibits"]))
+    if report.get("site"):
+        sections.append(site_html(report["site"]))
     sections.append(grades_html(summary, report["items"]))
     if "not_examined" in report:
         sections.append(not_examined_html(report["not_examined"], summary))

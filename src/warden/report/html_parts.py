@@ -49,3 +49,23 @@ def short_hash(value: str | None, width: int = 16) -> str:
     if not value:
         return ""
     return value if len(value) <= width else value[:width] + "…"
+
+
+def url_text(url: Any) -> str:
+    """A web address as escaped text that wraps anywhere (class ``url``): never a link a click would open."""
+    return f'<span class="url">{e(url)}</span>'
+
+
+def url_lines(urls: Sequence[Any], *, limit: int | None = None, more_in: str = "") -> str:
+    """Addresses one per line, the first ``limit`` of them, saying how many more ``more_in`` of report.json
+    holds; ``-`` when there are none."""
+    shown = urls if limit is None else urls[:limit]
+    lines = [url_text(url) for url in shown]
+    if len(urls) > len(shown):
+        lines.append(f"and {len(urls) - len(shown)} more (in <code>{e(more_in)}</code> of report.json)")
+    return "<br>".join(lines) or "-"
+
+
+def url_cell(urls: Sequence[Any], *, limit: int | None = None, more_in: str = "") -> str:
+    """One ``<td>`` of addresses, one per line (:func:`url_lines`)."""
+    return f'<td class="urls">{url_lines(urls, limit=limit, more_in=more_in)}</td>'

@@ -15,6 +15,9 @@ from warden.errors import UsageError
 from warden.hashsets.profiles import load_profile
 from warden.registry import Registry, instance_of
 from warden.report.html import render_html
+from warden.report.site import TAKEDOWN_JSON as TAKEDOWN_JSON_FILE
+from warden.report.site import TAKEDOWN_NOTICE, URL_LIST
+from warden.report.takedown_files import has_takedown, render_notice, render_notice_json, render_url_list
 
 Report = dict[str, Any]
 
@@ -29,11 +32,17 @@ def write_whole(target: Path, data: bytes) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class ReportWriter:
-    """A format: its name, the file it writes in the case folder, and the function that renders it."""
+    """A format: its name, the file it writes in the case folder, the function that renders it and, for a
+    file only some cases have (the takedown draft of a crawl), when it is written."""
 
     name: str
     filename: str
     render: Callable[[Report], bytes]
+    applies: Callable[[Report], bool] | None = None
+
+    def applies_to(self, report: Report) -> bool:
+        """Whether ``report`` has this file (every report has, unless the format says otherwise)."""
+        return self.applies is None or self.applies(report)
 
     def write(self, report: Report, folder: Path) -> Path:
         """Render ``report`` into ``folder`` atomically (a reader never sees half a report)."""
@@ -139,13 +148,17 @@ HTML = ReportWriter("html", "report.html", render_html_bytes)
 CSV = ReportWriter("csv", "report.csv", render_csv)
 VICS = ReportWriter("vics", "report-vics.json", render_vics)
 PDF = ReportWriter("pdf", "report.pdf", render_pdf)
-WRITERS.load_entry_points(
-    "warden.report_writers", instance_of(ReportWriter), first=("json", "html", "csv", "vics", "pdf")
-)
+# A crawl's takedown draft and URL list (warden.report.takedown_files): only for a case whose crawl matched.
+TAKEDOWN = ReportWriter("takedown", TAKEDOWN_NOTICE, render_notice, has_takedown)
+TAKEDOWN_JSON = ReportWriter("takedown-json", TAKEDOWN_JSON_FILE, render_notice_json, has_takedown)
+URLS = ReportWriter("urls", URL_LIST, render_url_list, has_takedown)
+BUILT_IN: tuple[str, ...] = ("json", "html", "csv", "vics", "pdf", "takedown", "takedown-json", "urls")
+"""Warden's own writers, in the order its entry points declare them."""
+WRITERS.load_entry_points("warden.report_writers", instance_of(ReportWriter), first=BUILT_IN)
 
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "html", "csv", "vics")
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "html", "csv", "vics", "takedown", "takedown-json", "urls")
 """What a scan and ``warden report`` write unless told: every format but ``pdf``, which needs WeasyPrint and
-takes a few seconds."""
+takes a few seconds (the takedown files only for a crawl that matched)."""
 
 
 def writer_for(name: str, *, profile: str | None = None) -> ReportWriter:
