@@ -3,6 +3,7 @@ errors for hostile endpoints, a crawl through a SOCKS5 proxy to an .onion name, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -87,13 +88,23 @@ def test_a_crawl_keeps_to_the_site_honours_robots_and_preserves_every_page_and_i
     preserved = responses(warc_check(case))
     assert sorted(preserved) == sorted(set(preserved))
     assert wanted <= set(preserved)
-    sealed = [detail for action, detail in audit_actions(case) if action == "crawl.record"]
-    assert {d["url"] for d in sealed} == set(preserved)
+    entries = [detail for action, detail in audit_actions(case) if action == "crawl.records"]
+    assert len(entries) < len(preserved)  # fetches are committed in groups, one audit entry a group
+    sealed = [record for entry in entries for record in entry["records"]]  # type: ignore[attr-defined]
+    assert sorted(d["url"] for d in sealed) == sorted(preserved)  # each record listed once
     assert all(len(str(d["payload_sha256"])) == 64 for d in sealed)
+    assert all(d["warc"] == "crawl-00001.warc.gz" for d in sealed)
+    from warcio.archiveiterator import ArchiveIterator
+
+    with (case / "capture" / "crawl-00001.warc.gz").open("rb") as stream:
+        for entry in sealed:  # each listed place holds that URL's response, with that payload's SHA-256
+            stream.seek(int(str(entry["offset"])))
+            record = next(iter(ArchiveIterator(stream)))
+            assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
+            assert hashlib.sha256(record.raw_stream.read()).hexdigest() == entry["payload_sha256"]
     closed = [detail for action, detail in audit_actions(case) if action == "crawl.warc"]
     assert [d["file"] for d in closed] == ["crawl-00001.warc.gz"]
-    import hashlib
-
+    assert main(["audit", "verify", str(case)]) == 0  # the grouped entries chain and seal as any other
     assert (
         closed[0]["sha256"]
         == hashlib.sha256((case / "capture" / "crawl-00001.warc.gz").read_bytes()).hexdigest()
@@ -289,3 +300,29 @@ def test_a_crawl_with_a_hash_set_matches_the_listed_photos_as_a_scan_would(tmp_p
     by_category = report["summary"]["by_category"]
     for category in set(listed.values()):
         assert by_category[category]["stills_files"] >= sum(1 for c in listed.values() if c == category)
+
+
+def test_a_full_warc_file_is_closed_and_the_crawl_goes_on_in_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARDEN_CRAWL_WARC_MAX_BYTES", "200000")
+    case = tmp_path / "case"
+    with Site(hostile=False) as site:
+        assert crawl(site.url, "--case", str(case), *FAST) == 0
+    files = warc_check(case)
+    assert len(files) > 1
+    preserved = responses(files)
+    assert sorted(preserved) == sorted(set(preserved))
+    closed = {str(d["file"]): d for action, d in audit_actions(case) if action == "crawl.warc"}
+    assert sorted(closed) == [path.name for path in files]  # every file closed, its SHA-256 recorded
+    for path in files:
+        assert closed[path.name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    listed = [
+        record
+        for action, detail in audit_actions(case)
+        if action == "crawl.records"
+        for record in detail["records"]  # type: ignore[attr-defined]
+    ]
+    by_file = {path.name: set(responses([path])) for path in files}
+    assert all(record["url"] in by_file[str(record["warc"])] for record in listed)
+    assert len(listed) == len(preserved)

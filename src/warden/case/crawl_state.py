@@ -1,9 +1,9 @@
 """The crawl's state in the case database: runs, the frontier of URLs with each one's result, and the WARC
 files of ``capture/`` (every SQL statement of `warden crawl`).
 
-A fetched URL is committed only after its WARC records are flushed to disk, in one transaction with the
-links it gave, the end of its WARC file and an audit entry with its payload's SHA-256: after a kill, the
-case says exactly which records of the last file count, and a rerun cuts the file back to them.
+Fetched URLs are committed in groups, only after their WARC records are flushed to disk, in one transaction
+with the links they gave, the end of their WARC file and one audit entry with each payload's SHA-256: after a
+kill, the case says exactly which records of the last file count, and a rerun cuts the file back to them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from warden.case import audit, schema
 from warden.case.site_facts import HostSeen, record_host
@@ -96,19 +96,14 @@ def load_frontier(engine: Engine) -> list[UrlRow]:
         return [_row(row) for row in rows]
 
 
+def _values(new: NewUrl) -> dict[str, Any]:
+    return {f.name: getattr(new, f.name) for f in fields(NewUrl)}
+
+
 def _insert(connection: Connection, found: Iterable[NewUrl], run_id: int) -> list[UrlRow]:
     added = []
     for new in found:
-        values = {
-            "url": new.url,
-            "depth": new.depth,
-            "via": new.via,
-            "kind": new.kind,
-            "hops": new.hops,
-            "state": new.state,
-            "reason": new.reason,
-            "run_id": run_id,
-        }
+        values = {**_values(new), "run_id": run_id}
         key = connection.execute(schema.crawl_urls.insert().values(**values)).inserted_primary_key
         assert key is not None
         added.append(
@@ -123,78 +118,74 @@ def add_urls(engine: Engine, found: Iterable[NewUrl], run_id: int) -> list[UrlRo
         return _insert(connection, found, run_id)
 
 
-def record_fetch(
-    engine: Engine,
-    row: UrlRow,
-    outcome: Outcome,
-    found: Iterable[NewUrl],
-    *,
-    run_id: int,
-    actor: str,
-    host: HostSeen | None = None,
-) -> list[UrlRow]:
-    """Record one URL's result, the URLs it led to and, when it was preserved, its WARC file's new end and
-    an audit entry with its payload's SHA-256, in one transaction; returns the new URLs' rows. ``host``:
-    what the answer showed of its host, kept where the host has none of it yet."""
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One change to the frontier, in the order the crawl made it: URLs found (``found``), and the result
+    of one URL (``url`` with its ``outcome``: fetched, failed, or skipped before fetching) with what its
+    answer showed of its host (``host``, kept where the host has none of it yet)."""
+
+    found: tuple[NewUrl, ...] = ()
+    url: str | None = None
+    outcome: Outcome | None = None
+    host: HostSeen | None = None
+
+
+def record_steps(
+    engine: Engine, steps: Iterable[Step], *, warc_end: tuple[str, int] | None, run_id: int, actor: str
+) -> None:
+    """Record a group of steps in one transaction (a group commit): the URLs found, each URL's result, the
+    hosts' facts, the committed end of the WARC file the group's records were written to and flushed in
+    (``warc_end``: its name and end), and one audit entry listing every preserved record's URL, place and
+    payload SHA-256. The WARC records must be on disk before this is called."""
     fetched_at = utc_now()
-    with engine.begin() as connection:
-        connection.execute(
-            update(schema.crawl_urls)
-            .where(schema.crawl_urls.c.id == row.id)
-            .values(
-                state=outcome.state,
-                reason=outcome.reason,
-                status=outcome.status,
-                content_type=outcome.content_type,
-                size=outcome.size,
-                payload_sha256=outcome.payload_sha256,
-                warc=outcome.warc,
-                warc_offset=outcome.warc_offset,
-                fetched_at=fetched_at,
-                run_id=run_id,
-            )
-        )
-        added = _insert(connection, found, run_id)
-        if host is not None:
-            record_host(connection, host)
-        if outcome.warc is not None and outcome.warc_end is not None:
-            warcs = schema.crawl_warcs
-            connection.execute(
-                update(warcs)
-                .where(warcs.c.name == outcome.warc)
-                .values(committed_end=outcome.warc_end, records=warcs.c.records + 2)
-            )
-            audit.append(
-                connection,
-                actor,
-                "crawl.record",
+    urls = schema.crawl_urls
+    found: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    hosts: list[HostSeen] = []
+    preserved: list[dict[str, Any]] = []
+    for step in steps:
+        found += [{**_values(new), "run_id": run_id} for new in step.found]
+        outcome = step.outcome
+        if step.url is None or outcome is None:
+            continue
+        if outcome.state == SKIPPED:
+            skipped.append({"target": step.url, "state": SKIPPED, "reason": outcome.reason, "run_id": run_id})
+            continue
+        result = {f.name: getattr(outcome, f.name) for f in fields(Outcome) if f.name != "warc_end"}
+        results.append({"target": step.url, **result, "fetched_at": fetched_at, "run_id": run_id})
+        hosts += [step.host] if step.host is not None else []
+        if outcome.warc is not None:
+            preserved.append(
                 {
-                    "run": run_id,
-                    "url": row.url,
+                    "url": step.url,
                     "status": outcome.status,
                     "warc": outcome.warc,
                     "offset": outcome.warc_offset,
                     "payload_sha256": outcome.payload_sha256,
                     "size": outcome.size,
                     **({"reason": outcome.reason} if outcome.reason else {}),
-                },
+                }
             )
-    row.state, row.reason, row.status = outcome.state, outcome.reason, outcome.status
-    row.content_type, row.size = outcome.content_type, outcome.size
-    row.payload_sha256 = outcome.payload_sha256
-    row.warc, row.warc_offset, row.fetched_at = outcome.warc, outcome.warc_offset, fetched_at
-    return added
-
-
-def skip(engine: Engine, row: UrlRow, reason: str, run_id: int) -> None:
-    """Mark a queued URL skipped (robots.txt disallows it, say), with the reason."""
     with engine.begin() as connection:
-        connection.execute(
-            update(schema.crawl_urls)
-            .where(schema.crawl_urls.c.id == row.id)
-            .values(state=SKIPPED, reason=reason, run_id=run_id)
-        )
-    row.state, row.reason = SKIPPED, reason
+        if found:  # before the results: a URL may be found and fetched in the same group
+            connection.execute(urls.insert(), found)
+        for changes in (skipped, results):
+            if changes:
+                connection.execute(update(urls).where(urls.c.url == bindparam("target")), changes)
+        for host in hosts:
+            record_host(connection, host)
+        if warc_end is not None:
+            warcs = schema.crawl_warcs
+            name, end = warc_end
+            written = sum(1 for record in preserved if record["warc"] == name)
+            connection.execute(
+                update(warcs)
+                .where(warcs.c.name == name)
+                .values(committed_end=end, records=warcs.c.records + 2 * written)
+            )
+        if preserved:
+            audit.append(connection, actor, "crawl.records", {"run": run_id, "records": preserved})
 
 
 # ---------------------------------------------------------------- runs

@@ -2,7 +2,7 @@
 from the first answer that showed each, and each fetched page's structure as read after the fetches.
 
 A host's facts are recorded in the transaction that commits the fetch which showed them
-(:func:`warden.case.crawl_state.record_fetch`), so a rerun after a kill finds them as committed. Pages are
+(:func:`warden.case.crawl_state.record_steps`), so a rerun after a kill finds them as committed. Pages are
 read after the fetches; a page whose reading a kill cut short has no row, and the next run reads it.
 """
 

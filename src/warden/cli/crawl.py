@@ -157,7 +157,7 @@ def crawl_command(
         return
     from warden.case.storage_errors import case_storage
     from warden.cli.hashset import hashset_store
-    from warden.cli.scan import _print_summary as print_summary
+    from warden.cli.scan import print_summary
     from warden.progress_display import progress_for_terminal
     from warden.report.case_report import write_reports
 
@@ -175,3 +175,6 @@ def crawl_command(
         report, written = write_reports(scanned.case)
     print_summary(report["summary"])
     click.echo(f"report: {written['json']}")
+    for name, what in (("takedown", "takedown-notice draft"), ("urls", "URL list of the matched media")):
+        if name in written:
+            click.echo(f"{what}: {written[name]}")

@@ -73,14 +73,15 @@ def scan_command(
         click.echo(f"warden: warning: {warning}", err=True)
     with case_storage(result.where, "writing the reports"):
         report, written = write_reports(result.case)
-    _print_summary(report["summary"])
+    print_summary(report["summary"])
     click.echo(f"report: {written['json']}")
     for name, path in sorted(written.items()):
         if name != "json":
             click.echo(f"        {path}")
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any]) -> None:
+    """The counts a scan (or the scan of a crawl's capture) prints when it ends."""
     click.echo(
         f"{summary['files_total']} files, {summary['media_total']} images or videos, "
         f"{summary['unmatched_media']} unmatched, {summary['known_good']} known good, "

@@ -2,10 +2,11 @@
 fetch preserved in WARC and then committed to the case, so that a rerun after a kill goes on from there.
 
 One process crawls a case at a time (the case's lock, as for a scan). Fetches run concurrently on one
-event loop; writing the WARC records and committing happen one fetch at a time, in the order fetches end.
-Per origin (scheme, host, port): robots.txt first (unless ignored), then one request every ``delay``
-seconds. A URL is committed ``done`` or ``error`` only after its records are on disk: a rerun cuts the
-last WARC file back to the last committed record, and fetches again only what was not committed.
+event loop, which hands each result over to a writer thread (:mod:`warden.crawl.committer`): it writes the
+WARC records as fetches end and commits them in groups. Per origin (scheme, host, port): robots.txt first
+(unless ignored), then one request every ``delay`` seconds. A URL is committed ``done`` or ``error`` only
+after its records are on disk: a rerun cuts the last WARC file back to the last committed record, and
+fetches again only what was not committed.
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from typing import Any
 
 from warden import __version__, settings
 from warden.case import crawl_state, site_facts
-from warden.case.crawl_state import DONE, ERROR, QUEUED, SKIPPED, NewUrl, Outcome, UrlRow
+from warden.case.crawl_state import DONE, ERROR, QUEUED, SKIPPED, NewUrl, Outcome, Step, UrlRow
 from warden.case.folder import Case
 from warden.crawl.capture import CAPTURE, read_body
+from warden.crawl.committer import Committer
 from warden.crawl.fetch import Fetched, FetchSettings, fetch, make_client
 from warden.crawl.host_answers import host_seen
 from warden.crawl.links import page_links, sheet_links
 from warden.crawl.page_reading import read_pages
 from warden.crawl.robots import Robots, from_answer
 from warden.crawl.scope import LINK, REDIRECT, ROBOTS, SEED, Scope, host_of, normalise, origin_of
-from warden.crawl.warc_writer import WarcFile, cut_back, file_name, file_sha256, next_number
+from warden.crawl.warc_writer import cut_back, file_sha256
 
 REDIRECTS = {301, 302, 303, 307, 308}
 ROBOTS_DELAY_CAP = 30.0
@@ -114,7 +116,7 @@ class Crawler:
         self.resolving: set[str] = set()
         self.fetched_in_all = 0
         self.bytes_in_all = 0
-        self.warc: WarcFile | None = None
+        self.committer: Committer | None = None
         self.run = CrawlRun(0)
 
     # ------------------------------------------------------------ start and end
@@ -128,14 +130,25 @@ class Crawler:
         self.run = CrawlRun(crawl_state.start_run(self.engine, self.options, self.actor), cut_back=cut)
         self._load()
         status = "interrupted"
+        info = {
+            "software": f"Warden {__version__} (warden crawl)",
+            "robots": "ignore" if self.ignore_robots else "obey",
+            "http-header-user-agent": self.fetching.user_agent,
+            "warden-crawl-run": str(self.run.run_id),
+            "warden-crawl-options": _json(self.options),
+        }
+        self.committer = Committer(
+            self.engine, self.folder, info, self.limits.warc_max_bytes, self.run.run_id, self.actor
+        )
         try:
-            asyncio.run(self._loop())
-            self._close_warc()
+            with self.committer:
+                asyncio.run(self._loop())
+            self.committer.check()
             bounds = {"limit": self.fetching.max_text_bytes, "max_links": self.limits.max_links}
             self.run.pages_read = read_pages(self.engine, self.folder, PAGE_TYPES, **bounds)
             status = "stopped" if self.run.stopped else "completed"
         finally:
-            self._close_warc()
+            self.run.warc_files = self.committer.files
             crawl_state.finish_run(self.engine, self.run.run_id, status, self.run.detail(), self.actor)
         return self.run
 
@@ -165,6 +178,10 @@ class Crawler:
         new = [NewUrl(seed, 0, None, SEED) for seed in self.seeds if seed not in self.rows]
         self._add(crawl_state.add_urls(self.engine, new, self.run.run_id))
 
+    def _put(self, step: Step, fetched: Fetched | None = None) -> None:
+        assert self.committer is not None
+        self.committer.put(step, fetched)
+
     def _add(self, rows: list[UrlRow]) -> None:
         for row in rows:
             self.rows[row.url] = row
@@ -175,11 +192,18 @@ class Crawler:
 
     async def _loop(self) -> None:
         tasks: dict[asyncio.Task[Fetched], UrlRow] = {}
+        committer = self.committer
+        assert committer is not None
         async with make_client(self.fetching) as client:
             try:
                 while True:
+                    committer.check()
                     now = time.monotonic()
-                    while len(tasks) < self.fetching.concurrency and (row := self._pick(now)) is not None:
+                    while (
+                        len(tasks) < self.fetching.concurrency
+                        and not committer.full()
+                        and (row := self._pick(now)) is not None
+                    ):
                         origin = origin_of(row.url)
                         self.busy[origin] += 1
                         self.next_time[origin] = now + self.delays.get(origin, self.limits.delay)
@@ -194,9 +218,9 @@ class Crawler:
                         tasks[task] = row
                     wake = self._wake(now)
                     if not tasks:
-                        if wake is None:
+                        if wake is None and not committer.full():
                             return
-                        await asyncio.sleep(wake)
+                        await asyncio.sleep(0.01 if wake is None else wake)
                         continue
                     done, _ = await asyncio.wait(tasks, timeout=wake, return_when=asyncio.FIRST_COMPLETED)
                     for task in done:
@@ -237,7 +261,8 @@ class Crawler:
                     continue
                 rules = self.robots.get(origin)
                 if rules is not None and not self.ignore_robots and not rules.allows(row.url):
-                    crawl_state.skip(self.engine, row, "robots: robots.txt disallows it", self.run.run_id)
+                    row.state, row.reason = SKIPPED, "robots: robots.txt disallows it"
+                    self._put(Step(url=row.url, outcome=Outcome(SKIPPED, row.reason)))
                     continue
                 return row
         return None
@@ -256,8 +281,8 @@ class Crawler:
         row = self.rows.get(url)
         if row is None:
             new = NewUrl(url, 0, None, ROBOTS)
-            row = crawl_state.add_urls(self.engine, [new], self.run.run_id)[0]
-            self.rows[url] = row
+            self._put(Step(found=(new,)))
+            row = self.rows[url] = _row_of(new)
             return row
         if row.state == QUEUED:
             return row
@@ -277,49 +302,37 @@ class Crawler:
     # ------------------------------------------------------------ one result
 
     def _handle(self, row: UrlRow, fetched: Fetched) -> None:
+        """Take a fetch's result: queue what it leads to and hand it over to be written and committed."""
         origin = origin_of(row.url)
+        handed = False
         try:
             found: list[NewUrl] = []
             if fetched.status is None:
                 outcome = Outcome(ERROR, fetched.error)
             else:
-                placed = self._warc().write(fetched)
-                reason = fetched.error
                 found, problem = self._found(row, fetched)
-                reason = reason or problem
-                outcome = Outcome(
-                    ERROR if reason else DONE,
-                    reason,
-                    fetched.status,
-                    fetched.content_type,
-                    fetched.size,
-                    fetched.sha256,
-                    placed.name,
-                    placed.offset,
-                    placed.end,
-                )
-            added = crawl_state.record_fetch(
-                self.engine,
-                row,
-                outcome,
-                found,
-                run_id=self.run.run_id,
-                actor=self.actor,
-                host=host_seen(fetched, self.host_facts, self.options.get("proxy")),
-            )
-            self._add(added)
+                reason = fetched.error or problem
+                state = ERROR if reason else DONE
+                sha256, size, kind = fetched.sha256, fetched.size, fetched.content_type
+                outcome = Outcome(state, reason, fetched.status, kind, size, sha256)
+            host = host_seen(fetched, self.host_facts, self.options.get("proxy"))
+            self._add([_row_of(new) for new in found])
+            row.state, row.reason, row.status = outcome.state, outcome.reason, outcome.status
+            row.content_type, row.size = outcome.content_type, outcome.size
+            row.payload_sha256 = outcome.payload_sha256
             if row.kind == ROBOTS or (row.url == f"{origin}/robots.txt" and origin not in self.robots):
                 self._set_robots(origin, from_answer(fetched.status, fetched.text))
+            self._put(Step(tuple(found), row.url, outcome, host), fetched)
+            handed = True
             if row.kind != ROBOTS:
                 self.fetched_in_all += 1
                 self.run.fetched += 1
             self.bytes_in_all += fetched.size
             self.run.received_bytes += fetched.size
             self.run.errors += outcome.state == ERROR
-            if self.warc is not None and self.warc.end >= self.limits.warc_max_bytes:
-                self._close_warc()
         finally:
-            fetched.close()
+            if not handed:
+                fetched.close()
             if fetched.addresses is not None or fetched.status is None:
                 self.resolving.discard(host_of(row.url))
             self.busy[origin] -= 1
@@ -394,29 +407,10 @@ class Crawler:
 
     # ------------------------------------------------------------ WARC files
 
-    def _warc(self) -> WarcFile:
-        if self.warc is None:
-            known = [row.name for row in crawl_state.warc_files(self.engine)]
-            name = file_name(next_number(self.folder, known))
-            info = {
-                "software": f"Warden {__version__} (warden crawl)",
-                "format": "WARC File Format 1.0",
-                "conformsTo": "http://bibnum.bnf.fr/WARC/WARC_ISO_28500_version1_latestdraft.pdf",
-                "robots": "ignore" if self.ignore_robots else "obey",
-                "http-header-user-agent": self.fetching.user_agent,
-                "warden-crawl-run": str(self.run.run_id),
-                "warden-crawl-options": _json(self.options),
-            }
-            self.warc = WarcFile(self.folder / name, info)
-            crawl_state.add_warc(self.engine, name, self.warc.end)
-            self.run.warc_files.append(name)
-        return self.warc
 
-    def _close_warc(self) -> None:
-        if self.warc is not None:
-            size, sha256 = self.warc.close()
-            crawl_state.close_warc(self.engine, self.warc.name, size, sha256, self.actor, self.run.run_id)
-            self.warc = None
+def _row_of(new: NewUrl) -> UrlRow:
+    """A URL found, as the frontier keeps it until the case reads it back (its id is the database's)."""
+    return UrlRow(0, new.url, new.depth, new.via, new.kind, new.hops, new.state, new.reason)
 
 
 def _charset(content_type: str | None) -> str:

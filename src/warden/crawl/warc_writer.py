@@ -6,8 +6,9 @@ The response record holds the HTTP head and the body as received, still content-
 verifies them. Two things of the wire are not kept, and the warcinfo record says so: the chunked transfer
 framing (the body is stored de-chunked, and its ``Transfer-Encoding`` header left out, so that readers do
 not de-chunk it twice), and HTTP/2's binary framing (its head is written as text with the status line
-``HTTP/1.1``, the protocol named in ``WARC-Protocol``). Each fetch is flushed and fsynced before the case
-records it, so that after a kill the file can be cut back to the last record the case knows.
+``HTTP/1.1``, the protocol named in ``WARC-Protocol``). Records are written as fetches end and the file is
+flushed and fsynced once per group of them (:meth:`WarcFile.sync`) before the case records the group, so
+that after a kill the file can be cut back to the last record the case knows.
 """
 
 from __future__ import annotations
@@ -95,15 +96,17 @@ class WarcFile:
         self._writer = WARCWriter(self._stream, gzip=True)
         record = self._writer.create_warcinfo_record(self.name, {**info, "warden-note": NOTE})
         self._writer.write_record(record)
-        self.end = self._sync()
+        self.end = self.sync()
 
-    def _sync(self) -> int:
+    def sync(self) -> int:
+        """Flush and fsync what was written; returns the file's end, all of it now on disk."""
         self._stream.flush()
         os.fsync(self._stream.fileno())
-        return self._stream.tell()
+        self.end = self._stream.tell()
+        return self.end
 
     def write(self, fetched: Fetched) -> Placed:
-        """Write a fetch's response and request records, flushed to disk."""
+        """Write a fetch's response and request records (on disk only after :meth:`sync`)."""
         assert fetched.status is not None and fetched.body is not None
         http2 = fetched.http_version.upper().startswith("HTTP/2")
         protocol = "HTTP/1.1" if http2 else fetched.http_version
@@ -139,8 +142,13 @@ class WarcFile:
         offset = self._stream.tell()
         self._writer.write_record(response)
         self._writer.write_record(request)
-        self.end = self._sync()
+        self.end = self._stream.tell()
         return Placed(self.name, offset, self.end)
+
+    def abandon(self) -> None:
+        """Close the file without a last flush of its own (after a failure: the next run cuts it back to its
+        last committed record)."""
+        self._stream.close()
 
     def close(self) -> tuple[int, str]:
         """Close the file; returns its (size, SHA-256)."""
