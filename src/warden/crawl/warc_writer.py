@@ -92,7 +92,8 @@ class WarcFile:
     def __init__(self, path: Path, info: dict[str, str]) -> None:
         self.path = path
         self.name = path.name
-        self._stream: IO[bytes] = path.open("xb")
+        # Evidence (the site's media): readable by its owner only, like everything in the case folder.
+        self._stream: IO[bytes] = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
         self._writer = WARCWriter(self._stream, gzip=True)
         record = self._writer.create_warcinfo_record(self.name, {**info, "warden-note": NOTE})
         self._writer.write_record(record)
