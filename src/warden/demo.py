@@ -217,6 +217,9 @@ def build_demo(
     return demo
 
 
+_ZIP_TIME = (2024, 1, 1, 12, 0, 0)
+
+
 def _archive(
     target: Path, listed: list[Path], unrelated: list[Path], rows: list[dict[str, str]], demo: DemoCase
 ) -> None:
@@ -225,7 +228,10 @@ def _archive(
     members = {f"holiday/{photo.name}": photo for photo in (listed[1], listed[2], unrelated[0])}
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, photo in members.items():
-            archive.write(photo, name)
+            # A fixed time and mode: the same demo gives the same zip, so its reports can be compared.
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            archive.writestr(info, photo.read_bytes())
     container = target.relative_to(demo.evidence).as_posix()
     demo.add(container, None, "other", _sha1(target), "zip archive")
     categories = {row["sha1"]: row["category"] for row in rows}
