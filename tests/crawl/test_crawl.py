@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawl.http_proxy import HttpProxy
 from tests.crawl.site import Site
 from tests.crawl.socks import Socks5Proxy
 from warden.cli import main
@@ -219,6 +220,20 @@ def test_a_crawl_through_a_socks5_proxy_reaches_an_onion_name_resolved_at_the_pr
     assert seed in done
     assert len(done) > 20
     assert all(url.startswith(seed) for url in done)
+    warc_check(case)
+
+
+def test_a_crawl_through_an_http_proxy_fetches_every_page_through_it(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    with Site(hostile=False) as site, HttpProxy({"forum.example": site.port}) as proxy:
+        seed = f"http://forum.example:{site.port}/"
+        assert crawl(seed, "--case", str(case), *FAST, "--proxy", proxy.url) == 0
+        assert seed in proxy.requested
+        assert all(request.host.startswith("forum.example") for request in site.log)
+        assert site.fetched_twice() == {}
+    done = {url for url, (state, _, _) in rows(case).items() if state == "done"}
+    assert len(done) > 20 and all(url.startswith(seed) for url in done)
+    assert set(proxy.requested) >= done - {f"{seed}robots.txt"}
     warc_check(case)
 
 
