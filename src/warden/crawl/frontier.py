@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import json
 import time
 from collections import defaultdict, deque
@@ -150,6 +151,8 @@ class Crawler:
         finally:
             self.run.warc_files = self.committer.files
             crawl_state.finish_run(self.engine, self.run.run_id, status, self.run.detail(), self.actor)
+            with contextlib.suppress(OSError):  # bodies over 1 MiB waited there; empty unless killed
+                self.spool.rmdir()
         return self.run
 
     def _close_left_open(self) -> list[str]:
