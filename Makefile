@@ -34,7 +34,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml $(BIN)/python | system-deps
-	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,web,serve,exchanges,report,postgres,crawl,bench,dev]'
+	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,web,serve,exchanges,report,postgres,crawl,bench,ray,dev]'
 	touch $@
 
 install: system-deps $(VENV)/.installed

@@ -324,6 +324,15 @@ class CrawlError(WardenError):
     code = "crawl"
 
 
+class ClusterError(WardenError):
+    """`warden scan --ray`: the Ray cluster cannot be reached or refuses the connection; nothing was scanned
+    on it (a node lost during a scan is not this: its items are run again elsewhere)."""
+
+    exit_code = 17
+    http_status = 502
+    code = "cluster"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -342,5 +351,6 @@ EXIT_CODES: dict[int, str] = {
     14: "a key file is readable by other users, cannot be made safely, or is not the case's audit key",
     15: "a hash exchange could not be fetched from; the bank was left as it was",
     16: "a crawl cannot start: a seed URL or the proxy is not usable",
+    17: "the Ray cluster of a scan cannot be reached",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

@@ -118,6 +118,13 @@ SPOOL = _declare(
     "Folder under which a scan makes its private spool for items inside containers (copied there to be "
     "hashed, deleted straight after); empty means the system's temporary folder. Never inside evidence.",
 )
+RAY_ADDRESS = _declare(
+    "ray_address",
+    "",
+    "Ray cluster a scan hashes on when --ray is not given: auto (the running cluster, or a local one) or the "
+    "head node's host:port or ray://host:port; empty hashes on this machine's own processes. Every node must "
+    "see the evidence and the spool at the same paths (one machine, or shared storage).",
+)
 MAX_NESTING = _declare(
     "max_nesting",
     "8",

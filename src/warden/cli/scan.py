@@ -39,6 +39,16 @@ from warden.cli.hashset import hashset_store
     "max_member_bytes, max_ratio, max_container_bytes, max_container_items or max_container_seconds. What "
     "the lower limit refused is examined again, and the report says so. Repeatable.",
 )
+@click.option(
+    "--ray",
+    "ray",
+    metavar="auto|ADDRESS",
+    help="Hash on a Ray cluster instead of this machine's processes: 'auto' connects to the running cluster "
+    "(RAY_ADDRESS, or one 'ray start' began here) or starts a local one; ADDRESS is the head node's "
+    "host:port or ray://host:port. Every node must see the evidence and the spool (WARDEN_SPOOL) at the same "
+    "paths: one machine, or shared storage; with several machines, use a PostgreSQL case database (--db). "
+    "Needs pip install 'warden[ray]'. Default: WARDEN_RAY_ADDRESS.",
+)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -48,6 +58,7 @@ def scan_command(
     quiet: bool,
     db_url: str | None,
     raise_limits: tuple[str, ...],
+    ray: str | None,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
@@ -67,6 +78,7 @@ def scan_command(
         exact_pdq=exact_pdq,
         db_url=db_url,
         raise_limits=list(raise_limits),
+        ray=ray,
     )
     result = run_scan(options, hashset_store(), progress_for_terminal(quiet))
     for warning in result.warnings:

@@ -38,6 +38,7 @@ from warden.scan.matcher import match_item
 from warden.scan.pool import HOLD, HashingPool, WorkerFailure
 from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress
 from warden.scan.raised import RaisedLimits
+from warden.scan.ray_pool import RayHashingPool
 from warden.scan.recording import apply_hashes, record_for
 from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError
 from warden.scan.worker import with_hash_types
@@ -54,6 +55,7 @@ class ScanOptions:
     exact_pdq: bool = False
     db_url: str | None = None
     raise_limits: list[str] = field(default_factory=list)  # EXHIBIT:LIMIT=VALUE, see warden.scan.raised
+    ray: str | None = None  # a Ray cluster to hash on (see warden.scan.ray_pool); None: this machine
 
 
 @dataclass(slots=True)
@@ -253,15 +255,7 @@ class _Scan:
             spool = Spool(spool_parent)
         except SpoolError as error:
             raise _spool_failure(error) from error
-        with (
-            spool,
-            HashingPool[_Task](
-                self.workers,
-                with_hash_types(self.hash_options),
-                timeout=float(settings.get_int(settings.ITEM_TIMEOUT)),
-                memory_mb=settings.get_int(settings.WORKER_MEMORY_MB),
-            ) as pool,
-        ):
+        with spool, self._pool() as pool:
             on_wait = (lambda: self._show_reading(pool)) if watch else None
             for task, result in pool.map(self._tasks(spool), on_wait=on_wait):
                 if task.spooled is not None:
@@ -278,6 +272,17 @@ class _Scan:
                 self.hashed += 1
                 self._record(task.evidence.id, item_record, task.counted)
         self._flush()
+
+    def _pool(self) -> HashingPool[_Task] | RayHashingPool[_Task]:
+        """The hashing processes of this machine, or Ray tasks on the cluster ``--ray`` names."""
+        options = with_hash_types(self.hash_options)
+        timeout = float(settings.get_int(settings.ITEM_TIMEOUT))
+        memory_mb = settings.get_int(settings.WORKER_MEMORY_MB)
+        address = self.options.ray or settings.get_str(settings.RAY_ADDRESS)
+        if address:
+            in_flight = self.options.workers or settings.get_int(settings.WORKERS)
+            return RayHashingPool[_Task](address, in_flight, options, timeout=timeout, memory_mb=memory_mb)
+        return HashingPool[_Task](self.workers, options, timeout=timeout, memory_mb=memory_mb)
 
     def _tasks(self, spool: Spool) -> Iterator[tuple[_Task, str] | None]:
         """Every item to hash, with the path a worker reads; records at once what needs no hashing."""
@@ -363,7 +368,7 @@ class _Scan:
 
         return copied
 
-    def _show_reading(self, pool: HashingPool[_Task]) -> None:
+    def _show_reading(self, pool: HashingPool[_Task] | RayHashingPool[_Task]) -> None:
         self.progress.reading(
             [
                 Reading(task.record.path, done, task.record.size, counted=task.counted > 0)
