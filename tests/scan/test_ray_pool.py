@@ -98,6 +98,19 @@ def test_an_unreachable_cluster_is_a_clear_error(
     assert "cannot be reached" in error and "Traceback" not in error
 
 
+def test_auto_with_a_dead_cluster_named_in_ray_address_is_the_same_clear_error(
+    unseen_case: DemoCase,
+    store_root: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:1")
+    assert _scan(unseen_case, store_root, tmp_path, "--ray", "auto") == 17
+    error = capsys.readouterr().err
+    assert "127.0.0.1:1 cannot be reached" in error and "Traceback" not in error
+
+
 class _KillAfter(SilentProgress):
     """Removes the cluster's worker node once ``after`` items are recorded, while the scan goes on."""
 

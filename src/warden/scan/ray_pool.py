@@ -110,9 +110,11 @@ def connect(address: str) -> bool:
         raise DependencyMissingError("ray", "ray", "scanning on a Ray cluster (--ray)") from None
     if ray.is_initialized():
         return False
-    if address != "auto" and not _reachable(address):
+    # With auto, an address named in RAY_ADDRESS is probed too: Ray's own retries on a dead one take minutes.
+    probed = os.environ.get("RAY_ADDRESS", "").strip() if address == "auto" else address
+    if probed and probed != "auto" and not _reachable(probed):
         raise ClusterError(
-            f"the Ray cluster at {address} cannot be reached (nothing answered within {PROBE_SECONDS:g} s): "
+            f"the Ray cluster at {probed} cannot be reached (nothing answered within {PROBE_SECONDS:g} s): "
             "check the address (host:port of the head node, or ray://host:port), that the cluster runs, and "
             "that this machine may connect to it"
         )
