@@ -11,12 +11,13 @@ import bench_crawl
 import bench_evidence
 import bench_hashing
 import bench_index
+import bench_scale
 import bench_serve
 
 
 def main() -> int:
     """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, a
-    website crawl (vs wget), the service under load (vs HMA)."""
+    website crawl (vs wget), the service under load (vs HMA), a scan on one machine beside Ray clusters."""
     print("=" * 100)
     print(
         "Hashing: Warden's PDQ against full decode + pdqhash, the way Meta's Hasher-Matcher-Actioner hashes"
@@ -42,7 +43,12 @@ def main() -> int:
     print("=" * 100)
     print("Service: `warden serve` under load (1M PDQ hashes) beside Meta's HMA serving the same bank")
     print("=" * 100, flush=True)
-    return code or bench_serve.main([])
+    code = code or bench_serve.main([])
+    print()
+    print("=" * 100)
+    print("Scale: `warden scan` on this machine beside `warden scan --ray` on Ray clusters of 1 and 2 nodes")
+    print("=" * 100, flush=True)
+    return code or bench_scale.main([])
 
 
 if __name__ == "__main__":
