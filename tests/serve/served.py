@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
+from tests.waiting import wait_until
 from warden.serve.app import create_app
 from warden.serve.config import ServeConfig
 from warden.serve.state import ServeState
@@ -55,16 +56,16 @@ def serving(config: ServeConfig, *, ready: bool = True) -> Iterator[Service]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the service did not start"
+
+    def started() -> bool:
         assert thread.is_alive(), "the service failed to start"
-        time.sleep(0.02)
+        return bool(server.started)
+
+    wait_until(started, "the service starts")
     state: ServeState = app.state.serve
     try:
-        while ready and not state.readiness.is_ready:
-            assert time.monotonic() < deadline, f"the service did not get ready: {state.readiness.reasons()}"
-            time.sleep(0.02)
+        if ready:
+            wait_until(lambda: state.readiness.is_ready, "the service gets ready")
         yield Service(f"http://127.0.0.1:{port}", config, state)
     finally:
         server.should_exit = True

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.media import media
+from tests.waiting import wait_until
 
 
 def _free_port() -> int:
@@ -54,16 +55,15 @@ def running(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, 
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
+
+        def answering() -> bool:
             assert process.poll() is None, log.read_text()
             try:
-                if httpx.get(f"{url}/status", timeout=5).status_code == 200:
-                    break
+                return httpx.get(f"{url}/status", timeout=5).status_code == 200
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "warden serve did not start: " + log.read_text()
-            time.sleep(0.2)
+                return False
+
+        wait_until(answering, "warden serve starts", pause=0.2)
         yield url, log
     finally:
         process.terminate()

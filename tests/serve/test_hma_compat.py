@@ -4,7 +4,6 @@ key HMA does not have."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from tests.media import media
 from tests.serve import hma_shapes as hma
 from tests.serve.served import Service
+from tests.waiting import wait_until
 from warden.hashing.hash_types import HASH_TYPES
 from warden.hashing.item import hash_file
 
@@ -25,20 +25,14 @@ OTHER_PHOTO = ("photos", "n01514668_cock.jpg")
 def client(service: Service) -> Iterator[httpx.Client]:
     """An HMA client: HMA's calls, with a Warden key holding every scope a platform's client needs."""
     with service.client(service.key("hma-client", "hash", "match", "curate")) as made:
-        deadline = time.monotonic() + 30
-        while made.get("/status").status_code != 200:  # the index loads in the background
-            assert time.monotonic() < deadline, "the index did not load"
-            time.sleep(0.05)
+        # The index loads in the background.
+        wait_until(lambda: made.get("/status").status_code == 200, "the index loads", pause=0.05)
         yield made
 
 
 def eventually(check: Callable[[], Any]) -> Any:
     """``check()`` once it is truthy: a change reaches the live index at its next poll."""
-    deadline = time.monotonic() + 20
-    while not (result := check()):
-        assert time.monotonic() < deadline, "the change never reached the index"
-        time.sleep(0.05)
-    return result
+    return wait_until(check, "the change reaches the index", pause=0.05)
 
 
 def photo(parts: tuple[str, str] = PHOTO) -> dict[str, tuple[str, bytes, str]]:

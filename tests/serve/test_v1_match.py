@@ -10,7 +10,6 @@ import hashlib
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +22,7 @@ from tests.media import media
 from tests.serve.bank_service import PHOTOS, mirrored, photo_csv
 from tests.serve.conftest import MAX_UPLOAD, config_for
 from tests.serve.served import Service, serving
+from tests.waiting import wait_until
 from warden.hashing.item import hash_file
 from warden.serve import app as app_module
 from warden.serve import webhooks
@@ -35,10 +35,7 @@ UNLISTED = "n01514668_cock.jpg"
 
 def until(condition: Callable[[], bool], what: str) -> None:
     """Wait for ``condition`` (a change is seen within a poll); fail, naming ``what``, if it never holds."""
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.05)
+    wait_until(condition, what, pause=0.05)
 
 
 @pytest.fixture(scope="module")

@@ -4,13 +4,14 @@ lookups refused with 503 rather than answered "no match"), 200 with lookups answ
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.serve.conftest import config_for
 from tests.serve.served import serving
+from tests.waiting import wait_until
 from warden.hashsets.store import HashSetStore
 from warden.model.categories import Category
 from warden.serve.banks import Banks
@@ -43,10 +44,13 @@ def test_status_is_503_and_lookups_refused_while_the_index_loads_then_ready(
             loading = client.get("/status")
             refused = client.post("/v1/lookup", json=lookup)
             shutil.copytree(staged, home, dirs_exist_ok=True)  # the files arrive; the next poll loads them
-            deadline = time.monotonic() + 30
-            while (ready := client.get("/status")).status_code != 200:
-                assert time.monotonic() < deadline, ready.text
-                time.sleep(0.05)
+
+            def loaded() -> httpx.Response | None:
+                answer = client.get("/status")
+                return answer if answer.status_code == 200 else None
+
+            ready = wait_until(loaded, "the index loads", pause=0.05)
+            assert ready is not None
             answered = client.post("/v1/lookup", json=lookup)
 
     assert loading.status_code == 503
