@@ -11,6 +11,7 @@ import bench_crawl
 import bench_evidence
 import bench_hashing
 import bench_index
+import bench_replicas
 import bench_scale
 import bench_serve
 
@@ -44,6 +45,11 @@ def main() -> int:
     print("Service: `warden serve` under load (1M PDQ hashes) beside Meta's HMA serving the same bank")
     print("=" * 100, flush=True)
     code = code or bench_serve.main([])
+    print()
+    print("=" * 100)
+    print("Replicas: a bank's new index (1M PDQ hashes) copied to a second replica, beside cp -a")
+    print("=" * 100, flush=True)
+    code = code or bench_replicas.main([])
     print()
     print("=" * 100)
     print("Scale: `warden scan` on this machine beside `warden scan --ray` on Ray clusters of 1 and 2 nodes")

@@ -7,12 +7,9 @@ from __future__ import annotations
 import datetime
 import http.client
 import ipaddress
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.nginx import nginx
 from tests.web.conftest import csrf_of
 from tests.web.served import serve
 from tests.web.small_case import PASSWORDS, VIDEO, SmallCase, copy_case, item_ids
@@ -35,21 +33,8 @@ from warden.web.proxy import parse_proxies
 
 pytestmark = pytest.mark.slow  # nginx
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 KINDS = ("nginx", "stdlib")
-NGINX_SITE = """
-daemon off;
-master_process off;
-pid {root}/nginx.pid;
-error_log {root}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {root}/body;
-    proxy_temp_path {root}/proxy;
-    fastcgi_temp_path {root}/fastcgi;
-    uwsgi_temp_path {root}/uwsgi;
-    scgi_temp_path {root}/scgi;
+SITE = """
     server {{
         listen 127.0.0.1:{port} ssl;
         server_name localhost;
@@ -59,7 +44,6 @@ http {{
 {location}
         }}
     }}
-}}
 """
 
 
@@ -157,29 +141,9 @@ def stdlib_proxy(root: Path, port: int, app_port: int) -> Iterator[None]:
 
 
 def nginx_proxy(root: Path, port: int, app_port: int) -> Iterator[None]:
-    if not Path(NGINX).exists():
-        pytest.skip("Debian's nginx is not installed (apt-get install nginx)")
-    site = NGINX_SITE.format(root=root, port=port, location=documented_location(app_port))
-    (root / "nginx.conf").write_text(site, encoding="utf-8")
-    process = subprocess.Popen(
-        [NGINX, "-p", str(root), "-e", str(root / "error.log"), "-c", str(root / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else "nginx stopped"
-                assert time.monotonic() < deadline, "nginx did not start"
-                time.sleep(0.05)
+    site = SITE.format(root=root, port=port, location=documented_location(app_port))
+    with nginx(root, port, site):
         yield
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @dataclass(frozen=True)

@@ -399,6 +399,38 @@ class HashSetStore:
         options = WriteOptions(profile=load_profile(profile) if profile else None)
         write_hashset(hashset.entries, stream, format_name, options)
 
+    def has(self, name: str) -> bool:
+        """Whether set ``name`` is in the store (its manifest is there)."""
+        return (self._folder(name) / "manifest.json").is_file()
+
+    def folder(self, name: str) -> Path:
+        """The folder of set ``name`` (its manifest, sealed entries and index), whether or not it exists."""
+        return self._folder(name)
+
+    def incoming(self, name: str) -> Path:
+        """A new private folder beside the sets, to copy set ``name`` into from elsewhere before
+        :meth:`install` puts it in place in one rename."""
+        name = check_name(name)
+        make_private_dir(self.root)
+        make_private_dir(self._sets)
+        folder = self._sets / f".incoming-{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir(mode=0o700)
+        return folder
+
+    def install(self, name: str, folder: Path) -> bool:
+        """Put a set copied into ``folder`` (from :meth:`incoming`) in place as ``name``, in one rename;
+        False (and ``folder`` removed) when a set of that name is already there."""
+        final = self._folder(name)
+        restrict_tree(folder)
+        try:
+            folder.rename(final)
+        except OSError:
+            if not self.has(name):
+                raise
+            shutil.rmtree(folder, ignore_errors=True)
+            return False
+        return True
+
     def remove(self, name: str) -> None:
         """Delete set ``name``.
 

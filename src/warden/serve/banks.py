@@ -31,9 +31,11 @@ from warden.hashsets.sealed import load_key, seal, unseal
 from warden.hashsets.store import HashSetStore
 from warden.model.categories import Category
 from warden.model.hashes import vpdq_from_text
+from warden.serve import shared_bases
 from warden.serve.bank_rows import BankRows, write_rows
 from warden.servicedb import banks as db
 from warden.servicedb.banks import ADD, REMOVE, BankRow
+from warden.servicedb.base_files import forget as forget_published
 
 __all__ = ["BankContent", "BankRow", "Banks", "check_bank_name", "entry_of", "entry_values"]
 
@@ -126,12 +128,16 @@ class Banks:
         engine: the service database (:func:`warden.servicedb.database.open_service_db`).
         store: the hash-set store the bases are kept in (its key seals the change log's entries too).
         rows_root: where each base's :mod:`~warden.serve.bank_rows` folder is written.
+
+    With a PostgreSQL service database the bases are also published in it, and a base this machine lacks is
+    copied from it before it is opened (:mod:`warden.serve.shared_bases`): replicas on several machines.
     """
 
     def __init__(self, engine: Engine, store: HashSetStore, rows_root: Path) -> None:
         self.engine = engine
         self.store = store
         self.rows_root = rows_root
+        self.shared = shared_bases.is_shared(engine)
         self._key: bytes | None = None
 
     @classmethod
@@ -171,7 +177,27 @@ class Banks:
 
     def open_rows(self, base: str) -> BankRows:
         """The row names of the base set ``base``, mapped."""
+        self.local(base)
         return BankRows(self.rows_folder(base))
+
+    def local(self, base: str) -> None:
+        """Make sure the base set ``base`` is on this machine: copied from the service database when it was
+        merged on another (then this bank's older copies here go, but the one before it).
+
+        Raises:
+            HashSetNotFoundError: it is neither here nor published.
+            IndexDamagedError: its copy arrived damaged.
+        """
+        if not self.shared or self.store.has(base):
+            return
+        if shared_bases.install(self.engine, self.store, self.rows_root, base):
+            bank, _, generation = base.removeprefix("bank.").rpartition(".g")
+            older = [
+                n
+                for n in self._generations(bank)
+                if n != base and int(n.rpartition(".g")[2]) < int(generation)
+            ]
+            self._prune(bank, keep=(base, *older[-1:]))
 
     # Banks.
 
@@ -213,6 +239,8 @@ class Banks:
         """
         db.drop(self.engine, name)
         self._prune(name, keep=())
+        if self.shared:
+            forget_published(self.engine, name, keep=())
 
     # Content.
 
@@ -342,8 +370,14 @@ class Banks:
             row = db.need(connection, bank)
             changes = db.changes(connection, bank, row.base_seq)
             disabled = db.disabled(connection, bank)
-        base = self.store.load(row.base).entries if row.base else []
+        base = self._entries(row.base)
         return _apply(bank, base, changes, self), disabled
+
+    def _entries(self, base: str | None) -> list[Entry]:
+        if base is None:
+            return []
+        self.local(base)
+        return self.store.load(base).entries
 
     # Merging.
 
@@ -365,7 +399,7 @@ class Banks:
                 row = db.need(connection, bank)
                 upto = db.head(self.engine)
                 changes = db.changes(connection, bank, row.base_seq, upto)
-            base = self.store.load(row.base).entries if row.base else []
+            base = self._entries(row.base)
             replaced = {str(e.source_id) for e in extra}
             entries = [e for e in _apply(bank, base, changes, self) if e.source_id not in replaced]
             entries += extra
@@ -376,26 +410,38 @@ class Banks:
                 write_rows(
                     self.rows_folder(name), [str(e.source_id) for e in entries], [e.category for e in entries]
                 )
+                if self.shared:
+                    shared_bases.publish(self.engine, self.store, self.rows_root, bank, name)
             if not db.finish_merge(self.engine, bank, name, upto):
                 self._prune(bank, keep=())
+                if self.shared:
+                    forget_published(self.engine, bank, keep=())
                 return True
         except BaseException:
             db.release_merge(self.engine, bank)
             raise
         # The old base stays one generation: a worker opening it as this commits still finds it.
-        self._prune(bank, keep=tuple(n for n in (name, row.base) if n))
+        kept = tuple(n for n in (name, row.base) if n)
+        self._prune(bank, keep=kept)
+        if self.shared:
+            forget_published(self.engine, bank, keep=kept)
         return True
 
     def pending(self, bank: str, after: int) -> int:
         """How many content changes of ``bank`` after ``after`` wait for a merge."""
         return db.pending(self.engine, bank, after)
 
+    def _generations(self, bank: str) -> list[str]:
+        """The bank's bases on this machine, oldest first."""
+        prefix = f"bank.{bank}.g"
+        names = [n for n in self.store.names() if n.startswith(prefix) and n[len(prefix) :].isdigit()]
+        return sorted(names, key=lambda n: int(n[len(prefix) :]))
+
     def _prune(self, bank: str, keep: Iterable[str]) -> None:
         """Delete the bank's bases other than ``keep`` (files stay readable to workers that mapped them)."""
         kept = set(keep)
-        prefix = f"bank.{bank}.g"
-        for name in self.store.names():
-            if name.startswith(prefix) and name[len(prefix) :].isdigit() and name not in kept:
+        for name in self._generations(bank):
+            if name not in kept:
                 with contextlib.suppress(HashSetNotFoundError):
                     self.store.remove(name)
                 shutil.rmtree(self.rows_folder(name), ignore_errors=True)

@@ -249,6 +249,7 @@ class LiveIndex:
     def _open_base(self, row: db.BankRow) -> BaseSet:
         name = str(row.base)
         try:
+            self.banks.local(name)  # copied from the service database first when merged on another machine
             return BaseSet(row.name, self.banks.store.open(name), self.banks.open_rows(name))
         except (HashSetNotFoundError, IndexDamagedError, HashSetKeyError) as error:
             raise type(error)(f"bank {row.name}: its index {name} cannot be opened: {error}") from error

@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bumped with every migration that changes what the service database holds."""
 
 metadata = MetaData()
@@ -100,6 +100,28 @@ bank_disabled = Table(
     Column("content_id", String(256), primary_key=True),
 )
 """Content kept in its bank but not matched."""
+
+bank_bases = Table(
+    "bank_bases",
+    metadata,
+    Column("base", String(64), primary_key=True),
+    Column("bank", String(64), nullable=False, index=True),
+    Column("files", Text, nullable=False),
+    Column("published_at", String(40), nullable=False),
+)
+"""A base whose files are published in the database (a PostgreSQL service's): its files' names, sizes and
+SHA-256, written last, so a base listed here has every chunk. Replicas on other machines copy it from here."""
+
+bank_base_chunks = Table(
+    "bank_base_chunks",
+    metadata,
+    Column("base", String(64), primary_key=True),
+    Column("file", String(200), primary_key=True),
+    Column("chunk", Integer, primary_key=True, autoincrement=False),
+    Column("bank", String(64), nullable=False, index=True),
+    Column("data", LargeBinary, nullable=False),
+)
+"""The bytes of a published base's files, in chunks of at most 4 MiB (sealed as they are on disk)."""
 # END banks
 
 # BEGIN actions
