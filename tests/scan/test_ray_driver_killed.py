@@ -1,0 +1,75 @@
+"""``warden scan --ray`` whose driver (the `warden scan` process itself) is killed with ``kill -9`` part-way:
+run again on the same cluster, it resumes and ends with the report of an uninterrupted local scan."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.scan.test_resume import comparable, evidence, items_recorded, scan_command
+from tests.waiting import wait_until
+
+ray = pytest.importorskip("ray")
+cluster_utils = pytest.importorskip("ray.cluster_utils")
+
+pytestmark = pytest.mark.slow
+
+__all__ = ["evidence"]  # the fixture, used by name
+
+_NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A head node and one worker node, one CPU each."""
+    made = cluster_utils.Cluster(initialize_head=True, head_node_args=dict(_NODE))
+    made.add_node(**_NODE)
+    made.wait_for_nodes()
+    yield made
+    if ray.is_initialized():
+        ray.shutdown()
+    made.shutdown()
+
+
+def test_a_killed_driver_resumes_on_the_cluster_with_the_local_report(
+    evidence: tuple[Path, Path], tmp_path: Path, cluster: Any
+) -> None:
+    folder, hashset = evidence
+    env = {**os.environ, "WARDEN_BATCH_SIZE": "4", "RAY_ADDRESS": ""}
+    whole = tmp_path / "whole"
+    subprocess.run(scan_command(folder, hashset, whole), env=env, check=True, capture_output=True)
+    total = json.loads((whole / "report.json").read_text())["summary"]["files_total"]
+
+    killed = tmp_path / "killed"
+    on_cluster = [*scan_command(folder, hashset, killed), "--ray", cluster.address]
+    process = subprocess.Popen(
+        on_cluster, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+    def part_way() -> bool:
+        assert process.poll() is None, process.stderr.read() if process.stderr else "the scan ended early"
+        return items_recorded(killed) >= 20
+
+    wait_until(part_way, "the scan on the cluster records its first items", pause=0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = items_recorded(killed)
+    assert 0 < partial < total, "the driver was not caught part-way"
+    assert not (killed / "report.json").exists()
+
+    resumed = subprocess.run(on_cluster, env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert items_recorded(killed) == total
+    ended = [line for line in (killed / "warden.log").read_text().splitlines() if " completed: " in line]
+    hashed = int(ended[-1].split(" completed: ", 1)[1].split(" items hashed", 1)[0])
+    assert hashed == total - partial, "the rerun hashed only what the killed run had not recorded"
+    assert comparable(json.loads((killed / "report.json").read_text())) == comparable(
+        json.loads((whole / "report.json").read_text())
+    )
