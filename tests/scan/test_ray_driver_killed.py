@@ -1,5 +1,6 @@
-"""``warden scan --ray`` whose driver (the `warden scan` process itself) is killed with ``kill -9`` part-way:
-run again on the same cluster, it resumes and ends with the report of an uninterrupted local scan."""
+"""``warden scan --ray`` as a lab runs it across machines: its driver (the `warden scan` process itself)
+killed with ``kill -9`` part-way resumes when run again on the same cluster, and a case in PostgreSQL (the
+case database of a multi-machine cluster) gets the same report as a local scan into SQLite."""
 
 from __future__ import annotations
 
@@ -72,4 +73,21 @@ def test_a_killed_driver_resumes_on_the_cluster_with_the_local_report(
     assert hashed == total - partial, "the rerun hashed only what the killed run had not recorded"
     assert comparable(json.loads((killed / "report.json").read_text())) == comparable(
         json.loads((whole / "report.json").read_text())
+    )
+
+
+def test_a_cluster_scan_into_a_postgresql_case_has_the_local_report(
+    evidence: tuple[Path, Path], tmp_path: Path, cluster: Any, postgres_url: str
+) -> None:
+    folder, hashset = evidence
+    env = {**os.environ, "RAY_ADDRESS": ""}
+    local = tmp_path / "local"
+    subprocess.run(scan_command(folder, hashset, local), env=env, check=True, capture_output=True)
+    shared = tmp_path / "shared"
+    command = [*scan_command(folder, hashset, shared), "--ray", cluster.address, "--db", postgres_url]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert not (shared / "case.db").exists(), "the case is in PostgreSQL, not in a file"
+    assert comparable(json.loads((shared / "report.json").read_text())) == comparable(
+        json.loads((local / "report.json").read_text())
     )
