@@ -3,6 +3,7 @@ place errors become exit codes."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -19,7 +20,131 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 """The context settings of ``warden`` and, through :func:`_same_settings_everywhere`, of every command."""
 
 
+_COMMANDS: dict[str, tuple[str, str, str]] = {}  # filled below
+"""Each command by name: its module, its object there, and the first sentence of its help (what
+``warden --help`` lists). Commands are imported only when run (or asked for their own help), so that
+``warden --help`` and each command start without importing the rest of Warden; a test checks this table
+against the commands themselves."""
+
+_COMMANDS.update(
+    {
+        "apikey": (
+            "warden.cli.apikey",
+            "apikey_group",
+            "Make, list, expire and revoke the API keys of `warden serve` (kept only as SHA-256 hashes).",
+        ),
+        "audit": (
+            "warden.cli.audit",
+            "audit_command",
+            "Check a case's audit log (every import, scan, grade, review, export and login, chained and "
+            "keyed).",
+        ),
+        "bank": (
+            "warden.cli.exchange",
+            "bank_group",
+            "Banks of `warden serve` filled from hash exchanges.",
+        ),
+        "crawl": (
+            "warden.cli.crawl",
+            "crawl_command",
+            "Crawl a website from URLS into a case: every response preserved in WARC "
+            "(CASE/capture/*.warc.gz), every failure recorded per URL with its reason, then (with --hashset) "
+            "the capture matched and reported as a scan would.",
+        ),
+        "hash": (
+            "warden.cli.hash",
+            "hash_command",
+            "Print one JSON object per FILE: media type, digests, PDQ and quality, size; vPDQ frames for "
+            "video.",
+        ),
+        "hashset": (
+            "warden.cli.hashset",
+            "hashset_group",
+            "Import, inspect and export hash sets (kept encrypted in the hash-set store).",
+        ),
+        "report": (
+            "warden.cli.report",
+            "report_command",
+            "Write the reports of CASE_DIR from its database: the court report (report.html, report.pdf), "
+            "report.json, report.csv and the VICS 2.0 case export (report-vics.json).",
+        ),
+        "review": (
+            "warden.cli.review",
+            "review_command",
+            "Start the review app of CASE_DIR on this machine and print its address.",
+        ),
+        "scan": (
+            "warden.cli.scan",
+            "scan_command",
+            "Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a "
+            "case.",
+        ),
+        "sentence": (
+            "warden.cli.sentence",
+            "sentence_command",
+            "Show where a case sits in the Sentencing Council guideline for indecent photographs of "
+            "children.",
+        ),
+        "serve": (
+            "warden.cli.serve",
+            "serve_command",
+            "Start the matching service, until interrupted (Ctrl-C).",
+        ),
+        "settings": (
+            "warden.cli.settings",
+            "settings_command",
+            "List every setting, its environment variable, current value and meaning.",
+        ),
+        "user": (
+            "warden.cli.review",
+            "user_command",
+            "Accounts of a case's review app (examiner, reviewer, viewer, admin).",
+        ),
+        "validate": (
+            "warden.cli.validate",
+            "validate_command",
+            "Measure Warden on its benign reference media: PDQ and vPDQ conformance with Meta's reference "
+            "hashes, and how often edited copies of listed photos are found (and unrelated photos falsely "
+            "matched).",
+        ),
+        "webhook": (
+            "warden.cli.webhook",
+            "webhook_group",
+            "Webhook endpoints of `warden serve`, and the notices they did not take (dead letters).",
+        ),
+    }
+)
+
+
+class _LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module, name, _summary = _COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), name)
+            _same_settings_everywhere(command)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The list of commands, from :data:`_COMMANDS` for those not imported (as click lists them)."""
+        commands = [
+            (name, self.commands.get(name) or click.Command(name, help=_COMMANDS[name][2]))
+            for name in self.list_commands(ctx)
+        ]
+        commands = [(name, command) for name, command in commands if not command.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in commands])
+
+
 @click.group(
+    cls=_LazyGroup,
     context_settings=CONTEXT,
     epilog="\b\nExit codes:\n" + _exit_code_help(),
 )
@@ -28,54 +153,14 @@ def cli() -> None:
     """Find known images in seized media by hash, count them by UK category, and report them as evidence."""
 
 
-def _attach_commands() -> None:
-    # Imported here, after the group, so that `warden.cli` is whole before any command module loads.
-    from warden.cli.apikey import apikey_group
-    from warden.cli.audit import audit_command
-    from warden.cli.crawl import crawl_command
-    from warden.cli.exchange import bank_group
-    from warden.cli.hash import hash_command
-    from warden.cli.hashset import hashset_group
-    from warden.cli.report import report_command
-    from warden.cli.review import review_command, user_command
-    from warden.cli.scan import scan_command
-    from warden.cli.sentence import sentence_command
-    from warden.cli.serve import serve_command
-    from warden.cli.settings import settings_command
-    from warden.cli.validate import validate_command
-    from warden.cli.webhook import webhook_group
-
-    for command in (
-        hash_command,
-        hashset_group,
-        scan_command,
-        crawl_command,
-        settings_command,
-        sentence_command,
-        report_command,
-        audit_command,
-        validate_command,
-        review_command,
-        user_command,
-        serve_command,
-        apikey_group,
-        webhook_group,
-        bank_group,
-    ):
-        cli.add_command(command)
-    _same_settings_everywhere(cli)
-
-
-def _same_settings_everywhere(group: click.Group) -> None:
-    """Give every command the group's context settings, so that it reads the same (``-h`` and the width)
-    whether run as ``warden x`` or called on its own (click keeps the help option a command first made)."""
-    for command in group.commands.values():
-        command.context_settings = {**CONTEXT, **command.context_settings}
-        if isinstance(command, click.Group):
-            _same_settings_everywhere(command)
-
-
-_attach_commands()
+def _same_settings_everywhere(command: click.Command) -> None:
+    """Give a command (and every command under it) the group's context settings, so that it reads the same
+    (``-h`` and the width) whether run as ``warden x`` or called on its own (click keeps the help option a
+    command first made)."""
+    command.context_settings = {**CONTEXT, **command.context_settings}
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _same_settings_everywhere(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
