@@ -125,6 +125,25 @@ RAY_ADDRESS = _declare(
     "head node's host:port or ray://host:port; empty hashes on this machine's own processes. Every node must "
     "see the evidence and the spool at the same paths (one machine, or shared storage).",
 )
+RAY_UNIT_BYTES = _declare(
+    "ray_unit_bytes",
+    "268435456",
+    "On a Ray cluster, a container (disk image, archive) directly in an evidence root and at least this many "
+    "bytes is a work unit: one node opens it, spools and hashes everything in it; 0 makes no units.",
+)
+RAY_UNIT_SECONDS = _declare(
+    "ray_unit_seconds",
+    "86400",
+    "Most seconds one work unit may run on the cluster; past it, it is cancelled and the scan walks that "
+    "container itself, keeping what the unit recorded.",
+)
+RAY_EVIDENCE_RESOURCES = _declare(
+    "ray_evidence_resources",
+    "",
+    "Where work units run: PREFIX=RESOURCE pairs separated by ';'. A unit whose file lies under PREFIX "
+    "runs only on nodes started with that custom resource (ray start --resources '{\"RESOURCE\": 1}'); the "
+    "longest prefix wins; empty means any node (shared storage).",
+)
 MAX_NESTING = _declare(
     "max_nesting",
     "8",

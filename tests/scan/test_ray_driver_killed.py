@@ -14,29 +14,23 @@ from typing import Any
 
 import pytest
 
+from tests.scan.ray_cluster import two_nodes
 from tests.scan.test_resume import comparable, evidence, items_recorded, scan_command
 from tests.waiting import wait_until
 
 ray = pytest.importorskip("ray")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
+pytest.importorskip("ray.cluster_utils")
 
 pytestmark = pytest.mark.slow
 
 __all__ = ["evidence"]  # the fixture, used by name
 
-_NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
-
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    """A head node and one worker node, one CPU each."""
-    made = cluster_utils.Cluster(initialize_head=True, head_node_args=dict(_NODE))
-    made.add_node(**_NODE)
-    made.wait_for_nodes()
-    yield made
-    if ray.is_initialized():
-        ray.shutdown()
-    made.shutdown()
+    """A head node and one worker node, one CPU each (started once for the module)."""
+    with two_nodes() as made:
+        yield made
 
 
 def test_a_killed_driver_resumes_on_the_cluster_with_the_local_report(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.scan.conftest import store_env
+from tests.scan.ray_cluster import two_nodes
 from warden.cli import main
 from warden.demo import DemoCase
 from warden.hashsets.store import HashSetStore
@@ -20,11 +21,10 @@ from warden.scan.progress import SilentProgress
 from warden.scan.run import ScanOptions, run_scan
 
 ray = pytest.importorskip("ray")
-cluster_utils = pytest.importorskip("ray.cluster_utils")
+pytest.importorskip("ray.cluster_utils")
 
 pytestmark = pytest.mark.slow
 
-_NODE = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
 _ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,13 +41,8 @@ def _masked(case_dir: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
     """A head node and one worker node, one CPU each (started once for the module)."""
-    made = cluster_utils.Cluster(initialize_head=True, head_node_args=dict(_NODE))
-    made.add_node(**_NODE)
-    made.wait_for_nodes()
-    yield made
-    if ray.is_initialized():
-        ray.shutdown()
-    made.shutdown()
+    with two_nodes() as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

@@ -221,3 +221,10 @@ class HashingPool(Generic[T]):
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1

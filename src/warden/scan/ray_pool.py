@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from warden.errors import ClusterError, DependencyMissingError
 from warden.hashing.digests import ListedPath, listed_identity
+from warden.scan.file_mark import FileMark
 from warden.scan.pool import HOLD, WorkerFailure
 from warden.scan.worker import Hasher, hash_one
 
@@ -60,18 +61,19 @@ def _address_space_limit(megabytes: int) -> Iterator[None]:
 
 
 def hash_task(
-    path: str, identity: list[int] | None, options: dict[str, Any], memory_mb: int, hasher: Hasher
+    path: str, mark: list[Any] | None, options: dict[str, Any], memory_mb: int, hasher: Hasher
 ) -> str:
     """One item hashed inside a Ray worker, its result as the JSON text a local worker would send.
 
     Args:
         path: the item's path, as every node sees it.
-        identity: device and inode the file had when listed; a file put in its place is refused.
+        mark: what the file was when listed (:class:`~warden.scan.file_mark.FileMark` as JSON): a file put
+            in its place is refused, on the machine that listed it and on any other.
         options: keyword arguments for the hasher.
         memory_mb: address space the item may use on top of the worker's own.
         hasher: what to run per file (a module-level function).
     """
-    listed = ListedPath(path, (int(identity[0]), int(identity[1])) if identity else None)
+    listed = ListedPath(path, FileMark.from_json(mark).identity_here(path) if mark else None)
     with _address_space_limit(memory_mb):
         result = hasher(listed, options)
     return json.dumps(result)
@@ -150,6 +152,7 @@ class RayHashingPool(Generic[T]):
         timeout: seconds one item may take before its task is cancelled.
         memory_mb: address space one item may use in its Ray worker.
         hasher: the function each task runs per file (a module-level function every node can import).
+        node: the Ray node every task must run on (a work unit's own node), or None for any node.
 
     Raises:
         DependencyMissingError: Ray is not installed.
@@ -164,12 +167,18 @@ class RayHashingPool(Generic[T]):
         timeout: float,
         memory_mb: int,
         hasher: Hasher = hash_one,
+        node: str | None = None,
     ) -> None:
         self._started = connect(address)
         import ray
 
         self._ray = ray
         self._remote = ray.remote(max_retries=RETRIES, num_cpus=1)(hash_task)
+        if node is not None:
+            from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+            pinned = NodeAffinitySchedulingStrategy(node_id=node, soft=False)
+            self._remote = self._remote.options(scheduling_strategy=pinned)
         cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
         self._in_flight = max(1, in_flight or cpus)
         self._options = options
@@ -211,7 +220,7 @@ class RayHashingPool(Generic[T]):
                 identity = listed_identity(path)
                 ref = self._remote.remote(
                     str(path),
-                    list(identity) if identity else None,
+                    FileMark.of(str(path), identity).to_json() if identity else None,
                     self._options,
                     self._memory_mb,
                     self._hasher,

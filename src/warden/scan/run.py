@@ -8,9 +8,8 @@ failure is not recorded, and the same command run again resumes with it.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,11 +21,10 @@ from warden.case.folder import Case, EvidenceRecord, operator_name
 from warden.case.items import done_keys, paths_recorded_differently, write_items
 from warden.case.redo import forget, to_redo
 from warden.case.storage_errors import as_warden_error, case_storage
-from warden.errors import CaseError, EvidenceError, NoSpaceError, UsageError, WardenError
-from warden.evidence.base import Item, JsonScalar, Limits
+from warden.errors import CaseError, WardenError
+from warden.evidence.base import EvidenceSource, Item, JsonScalar, Limits
 from warden.evidence.containers import BUILT_IN as CONTAINER_BUILT_IN
 from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
-from warden.evidence.names import root_path, root_text
 from warden.evidence.sources import source_for
 from warden.evidence.walk import Found, walk
 from warden.hashing import hash_types
@@ -34,13 +32,15 @@ from warden.hashing.digests import ListedPath
 from warden.hashsets.store import HashSetStore, OpenHashSet
 from warden.model.records import ItemError, ItemRecord
 from warden.registry import PROBLEMS as PLUGIN_PROBLEMS
+from warden.scan.evidence_roots import refuse_writing_into_evidence, register_evidence, survey
 from warden.scan.matcher import match_item
-from warden.scan.pool import HOLD, HashingPool, WorkerFailure
+from warden.scan.pool import HOLD, HashingPool, WorkerFailure, cpu_count
 from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress
 from warden.scan.raised import RaisedLimits
 from warden.scan.ray_pool import RayHashingPool
 from warden.scan.recording import apply_hashes, record_for
-from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError
+from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError, spool_failure
+from warden.scan.unit_scan import ScanUnits, Unit
 from warden.scan.worker import with_hash_types
 
 
@@ -81,52 +81,6 @@ class _Task:
     counted: int = 0  # bytes of the scan's byte total this item stands for (items directly in the evidence)
 
 
-def _register_evidence(case: Case, paths: Sequence[Path]) -> list[tuple[EvidenceRecord, Path]]:
-    resolved = [given.resolve() for given in paths]
-    # Stored as escaped text: a path may hold any bytes (see evidence.names); cases before format 4 stored
-    # it plain, and are matched by that form too.
-    known = {root_path(record.path): record.label for record in case.evidence()}
-    labels = set(known.values())
-    for path in resolved:
-        if str(path) in known:
-            continue
-        name = root_text(path.name) if path.name else "root"
-        label, suffix = name, 2
-        while label in labels:
-            label, suffix = f"{name}-{suffix}", suffix + 1
-        labels.add(label)
-        known[str(path)] = label
-        source = source_for(path)
-        try:
-            size = path.stat().st_size if source.name == "file" and path.is_file() else None
-        except OSError as error:
-            raise EvidenceError(f"evidence {path} cannot be read: {error.strerror}") from error
-        # A file's SHA-256 is its root item's, filled in when that item is hashed (one read, not two).
-        case.add_evidence(label, root_text(str(path)), source.name, size, None)
-    records = {root_path(record.path): record for record in case.evidence()}
-    return [(records[str(path)], path) for path in resolved]
-
-
-def _refuse_writing_into_evidence(evidence: Sequence[Path], outputs: dict[str, Path]) -> None:
-    """Evidence is read-only: nothing the scan writes may lie inside it.
-
-    Raises:
-        EvidenceError: an evidence path does not exist.
-        UsageError: the case folder, the store or the spool is inside an evidence folder (or is one).
-    """
-    for given in evidence:
-        if not given.exists() and not given.is_symlink():
-            raise EvidenceError(f"evidence {given} does not exist")
-        root = given.resolve()
-        for what, output in outputs.items():
-            place = output.resolve()
-            if place == root or root in place.parents:
-                raise UsageError(
-                    f"the {what} {output} is inside the evidence {given}: a scan never writes into what it "
-                    "scans; put it elsewhere"
-                )
-
-
 def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | None = None) -> ScanResult:
     """Scan the evidence into the case; safe to run again to resume. The caller writes the reports.
 
@@ -145,7 +99,7 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
     outputs = {"case folder": options.case_dir, "hash-set store": store.root}
     if spool_parent is not None:
         outputs["spool"] = spool_parent
-    _refuse_writing_into_evidence(options.evidence, outputs)
+    refuse_writing_into_evidence(options.evidence, outputs)
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
     with case.scanning():
@@ -181,14 +135,16 @@ class _Scan:
             "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
         }
         self.limits: Limits = limits_from_settings()
-        self.workers = options.workers or settings.get_int(settings.WORKERS) or _cpu_count()
+        self.workers = options.workers or settings.get_int(settings.WORKERS) or cpu_count()
         self.batch_size = settings.get_int(settings.BATCH_SIZE)
+        self.units: ScanUnits | None = None  # work units on a Ray cluster, while hashing
+        self.described: set[tuple[int, str]] = set()
 
     def run(self, spool_parent: Path | None) -> ScanResult:
         case, already = self.case, len(self.skip)
         with case_storage(self.where, "preparing the scan"):
             self.set_ids = case.set_hashsets([s.case_record() for s in self.open_sets], has_items=already > 0)
-            self.evidence = _register_evidence(case, self.options.evidence)
+            self.evidence = register_evidence(case, self.options.evidence)
             # Limits raised for one exhibit; what a lower limit refused before is examined again.
             self.raised = RaisedLimits.prepare(
                 self.options.raise_limits, self.limits, self.evidence, case.engine
@@ -227,7 +183,7 @@ class _Scan:
             self.raised.forget_refused(case.engine, actor=operator_name(), scan_id=self.scan_id)
         # Counting lists every evidence root once more before the walk: only a display of the total needs it.
         silent = isinstance(self.progress, SilentProgress)
-        self.estimate, total_bytes = (0, None) if silent else _survey([path for _, path in self.evidence])
+        self.estimate, total_bytes = (0, None) if silent else survey([path for _, path in self.evidence])
         self.progress.start(max(self.estimate, already), already, total_bytes)
         try:
             self._hash_all(spool_parent, watch=not silent)
@@ -239,7 +195,7 @@ class _Scan:
         finally:
             self.progress.finish()
         if self.stopped is not None:
-            raise _spool_failure(self.stopped)
+            raise spool_failure(self.stopped)
         with case_storage(self.where, "recording the scan"):
             case.log(f"scan {self.scan_id} completed: {self.hashed} items hashed, {self.seen} in all")
         return ScanResult(
@@ -254,24 +210,73 @@ class _Scan:
         try:
             spool = Spool(spool_parent)
         except SpoolError as error:
-            raise _spool_failure(error) from error
+            raise spool_failure(error) from error
         with spool, self._pool() as pool:
+            self.units = self._units(pool, spool_parent)
             on_wait = (lambda: self._show_reading(pool)) if watch else None
-            for task, result in pool.map(self._tasks(spool), on_wait=on_wait):
-                if task.spooled is not None:
-                    spool.release(task.spooled)
-                item_record = task.record
-                if isinstance(result, WorkerFailure):
-                    item_record.errors.append(ItemError("hash", str(result)))
-                else:
-                    hashes = apply_hashes(item_record, result, int(self.thresholds["pdq_min_quality"]))
-                    item_record.matches = match_item(hashes, self.open_sets, self.thresholds)
-                    if task.is_root and item_record.sha256:
-                        with case_storage(self.where, "recording an evidence file's SHA-256"):
-                            self.case.set_evidence_hash(task.evidence.id, item_record.sha256)
-                self.hashed += 1
-                self._record(task.evidence.id, item_record, task.counted)
+            again: list[Unit] | None = None
+            try:
+                # Work units run on the cluster meanwhile; one that failed there is walked here afterwards.
+                while again is None or again:
+                    for task, result in pool.map(self._tasks(spool, again), on_wait=on_wait):
+                        if task.spooled is not None:
+                            spool.release(task.spooled)
+                        self.record_result(
+                            task.evidence, task.record, result, is_root=task.is_root, counted=task.counted
+                        )
+                        if self.units is not None:
+                            self.units.take()
+                    again = self.units.finish() if self.units is not None and self.stopped is None else []
+            finally:
+                if self.units is not None:
+                    self.units.close()
         self._flush()
+
+    def _units(
+        self, pool: HashingPool[_Task] | RayHashingPool[_Task], spool_parent: Path | None
+    ) -> ScanUnits | None:
+        """The scan's work units, when it runs on a Ray cluster (see ``warden.scan.unit_scan``)."""
+        if not isinstance(pool, RayHashingPool) or settings.get_int(settings.RAY_UNIT_BYTES) <= 0:
+            return None
+        timeout = float(settings.get_int(settings.ITEM_TIMEOUT))
+        memory_mb = settings.get_int(settings.WORKER_MEMORY_MB)
+        spool = str(spool_parent) if spool_parent is not None else ""
+        return ScanUnits(self, spool, with_hash_types(self.hash_options), timeout, memory_mb)
+
+    def record_result(
+        self,
+        evidence: EvidenceRecord,
+        record: ItemRecord,
+        result: dict[str, Any] | WorkerFailure | None,
+        *,
+        is_root: bool,
+        counted: int,
+    ) -> None:
+        """Record an item with its hashes (matched here) or its hashing failure (None: none needed)."""
+        if isinstance(result, WorkerFailure):
+            record.errors.append(ItemError("hash", str(result)))
+        elif result is not None:
+            hashes = apply_hashes(record, result, int(self.thresholds["pdq_min_quality"]))
+            record.matches = match_item(hashes, self.open_sets, self.thresholds)
+            if is_root and record.sha256:
+                with case_storage(self.where, "recording an evidence file's SHA-256"):
+                    self.case.set_evidence_hash(evidence.id, record.sha256)
+        if result is not None:
+            self.hashed += 1
+        self._record(evidence.id, record, counted)
+
+    def describe_evidence(self, evidence: EvidenceRecord, path: str, details: dict[str, JsonScalar]) -> None:
+        """Keep what an evidence file's format says of it as a whole (once per case, not on every resume;
+        once per run for a container a work unit described, though a unit sent again describes it again)."""
+        if not evidence.details and (evidence.id, path) not in self.described:
+            self.described.add((evidence.id, path))
+            with case_storage(self.where, "describing an evidence file"):
+                self.case.set_evidence_details(evidence.id, dict(details))
+
+    def log(self, message: str) -> None:
+        """A line in the case's log about this scan run."""
+        with case_storage(self.where, "writing the case log"):
+            self.case.log(f"scan {self.scan_id}: {message}")
 
     def _pool(self) -> HashingPool[_Task] | RayHashingPool[_Task]:
         """The hashing processes of this machine, or Ray tasks on the cluster ``--ray`` names."""
@@ -284,35 +289,47 @@ class _Scan:
             return RayHashingPool[_Task](address, in_flight, options, timeout=timeout, memory_mb=memory_mb)
         return HashingPool[_Task](self.workers, options, timeout=timeout, memory_mb=memory_mb)
 
-    def _tasks(self, spool: Spool) -> Iterator[tuple[_Task, str] | None]:
-        """Every item to hash, with the path a worker reads; records at once what needs no hashing."""
-        for record_, path in self.evidence:
+    def _tasks(self, spool: Spool, again: list[Unit] | None = None) -> Iterator[tuple[_Task, str] | None]:
+        """Every item to hash, with the path a worker reads; records at once what needs no hashing.
+
+        Work units go to the cluster instead; ``again``: only these units' containers, walked here.
+        """
+        roots: Iterable[tuple[EvidenceRecord, str, Iterable[Item]]] = (
+            ((record_, source.name, source.items(path)) for record_, path, source in self._sources())
+            if again is None
+            else ((record_, source, [item]) for record_, item, source in again)
+        )
+        for record_, source, items in roots:
 
             def describe(
                 item: Item, details: dict[str, JsonScalar], _record: EvidenceRecord = record_
             ) -> None:
-                # Verifying a whole image is done once per case, not again on every resume.
-                if not _record.details:
-                    with case_storage(self.where, "describing an evidence file"):
-                        self.case.set_evidence_details(_record.id, dict(details))
+                self.describe_evidence(_record, item.path, details)  # verified once per case
 
-            source = source_for(path)
+            limits = self.raised.limits_for(record_.id)
             try:
-                for found in walk(
-                    source.items(path),
-                    self.raised.limits_for(record_.id),
-                    spool_dir=str(spool.folder),
-                    describe=describe,
-                ):
-                    yield from self._task_for(found, record_, source.name, spool)
+                for top in items:
                     if self.stopped is not None:
-                        return
+                        return  # a unit's node could not write its spool
+                    # Walked one top-level item at a time: the same items, in the same order, as one walk.
+                    if again is None and self.units is not None:
+                        if self.units.claim(record_, top, source, limits):
+                            continue
+                        self.units.take()
+                    for found in walk([top], limits, spool_dir=str(spool.folder), describe=describe):
+                        yield from self._task_for(found, record_, source, spool)
+                        if self.stopped is not None:
+                            return
             except OSError as error:
                 if error.errno not in NO_SPACE_ERRNOS:
                     raise
                 # A container spooling its members met a full disk: the walk stops; a rerun redoes it.
                 self.stopped = SpoolError(spool.folder, error)
                 return
+
+    def _sources(self) -> Iterator[tuple[EvidenceRecord, Path, EvidenceSource]]:
+        for record_, path in self.evidence:
+            yield record_, path, source_for(path)
 
     def _task_for(
         self, found: Found, evidence: EvidenceRecord, source: str, spool: Spool
@@ -437,35 +454,3 @@ class _Scan:
         except WardenError:
             if not quietly:
                 raise
-
-
-def _spool_failure(error: SpoolError) -> WardenError:
-    if error.no_space:
-        return NoSpaceError(
-            f"no space left on the disk holding the spool {error.folder} ({error.error.strerror}): the scan "
-            "stopped; what it recorded is kept and the item it was copying is not recorded. Free some space, "
-            "or set WARDEN_SPOOL to a folder on a larger disk, and run the same command again to resume"
-        )
-    return UsageError(
-        f"{error}: the scan stopped; what it recorded is kept. Set WARDEN_SPOOL to a folder Warden can "
-        "write and run the same command again to resume"
-    )
-
-
-def _survey(paths: Sequence[Path]) -> tuple[int, int | None]:
-    """How many items the evidence roots hold at their top level, and their bytes: the display's totals."""
-    count, size, sizes_known = 0, 0, True
-    for path in paths:
-        for item in source_for(path).items(path):
-            count += 1
-            if item.size is None:
-                sizes_known = False
-            else:
-                size += item.size
-    return count, size if sizes_known and count else None
-
-
-def _cpu_count() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1

@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
+from warden.errors import NoSpaceError, UsageError, WardenError
 from warden.evidence.base import Item, Limits
 from warden.evidence.bounded import spool_folder
 from warden.evidence.walk import copy_to
@@ -157,3 +158,17 @@ class Spool:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.close()
+
+
+def spool_failure(error: SpoolError) -> WardenError:
+    """The documented error that stops a scan when its spool fails: a full disk, or an unwritable folder."""
+    if error.no_space:
+        return NoSpaceError(
+            f"no space left on the disk holding the spool {error.folder} ({error.error.strerror}): the scan "
+            "stopped; what it recorded is kept and the item it was copying is not recorded. Free some space, "
+            "or set WARDEN_SPOOL to a folder on a larger disk, and run the same command again to resume"
+        )
+    return UsageError(
+        f"{error}: the scan stopped; what it recorded is kept. Set WARDEN_SPOOL to a folder Warden can "
+        "write and run the same command again to resume"
+    )
