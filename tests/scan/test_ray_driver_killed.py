@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,4 +85,44 @@ def test_a_cluster_scan_into_a_postgresql_case_has_the_local_report(
     assert not (shared / "case.db").exists(), "the case is in PostgreSQL, not in a file"
     assert comparable(json.loads((shared / "report.json").read_text())) == comparable(
         json.loads((local / "report.json").read_text())
+    )
+
+
+def test_a_driver_killed_while_a_work_unit_runs_resumes_with_the_local_report(
+    evidence: tuple[Path, Path], tmp_path: Path, cluster: Any
+) -> None:
+    folder, hashset = evidence
+    exhibit = tmp_path / "exhibit"
+    exhibit.mkdir()
+    with zipfile.ZipFile(exhibit / "phone.zip", "w") as archive:  # one container: one work unit
+        for photo in sorted(folder.rglob("*.jpg")):
+            archive.write(photo, photo.relative_to(folder).as_posix())
+    env = {**os.environ, "WARDEN_BATCH_SIZE": "4", "RAY_ADDRESS": "", "WARDEN_RAY_UNIT_BYTES": "1"}
+    whole = tmp_path / "whole"
+    subprocess.run(scan_command(exhibit, hashset, whole), env=env, check=True, capture_output=True)
+    total = json.loads((whole / "report.json").read_text())["summary"]["files_total"]
+
+    killed = tmp_path / "killed"
+    on_cluster = [*scan_command(exhibit, hashset, killed), "--ray", cluster.address]
+    process = subprocess.Popen(
+        on_cluster, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+    def part_way() -> bool:
+        assert process.poll() is None, process.stderr.read() if process.stderr else "the scan ended early"
+        return items_recorded(killed) >= 12
+
+    wait_until(part_way, "the work unit's first items are recorded", pause=0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = items_recorded(killed)
+    assert 0 < partial < total, "the driver was not caught part-way through the unit"
+
+    resumed = subprocess.run(on_cluster, env=env, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert items_recorded(killed) == total
+    log = (killed / "warden.log").read_text()
+    assert "work unit exhibit//phone.zip ran on the cluster" in log
+    assert comparable(json.loads((killed / "report.json").read_text())) == comparable(
+        json.loads((whole / "report.json").read_text())
     )
