@@ -9,9 +9,11 @@ other on the same machine, each into a fresh case:
 - ``warden scan`` at its default workers (this machine's own processes);
 - ``warden scan --ray ADDRESS`` against a ``ray.cluster_utils.Cluster`` of 1 node (``num_cpus`` = the
   machine's cores);
-- the same against a cluster of 2 nodes (``num_cpus`` = half the cores each).
+- the same against a cluster of 2 nodes (``num_cpus`` = half the cores each);
+- the same again with the zip made a work unit (``WARDEN_RAY_UNIT_BYTES=1``: opened, spooled and hashed on a
+  node instead of by the driver).
 
-It prints files/s and MB/s side by side, and per core, and checks that the three ``report.json`` files are
+It prints files/s and MB/s side by side, and per core, and checks that the four ``report.json`` files are
 the same once the run's own values are masked (``scripts/compare_reports.py``). Loopback only: the clusters
 are local, and every scan has a time limit (``--timeout``).
 """
@@ -103,12 +105,21 @@ def _summary(case: Path) -> str:
 
 
 def scan(
-    folder: Path, name: str, evidence: Path, hashset: Path, timeout: float, *extra: str
+    folder: Path,
+    name: str,
+    evidence: Path,
+    hashset: Path,
+    timeout: float,
+    *extra: str,
+    unit_bytes: int | None = None,
 ) -> tuple[float, Path]:
-    """Seconds for one ``warden scan`` into a fresh case (start-up included) and the case folder."""
+    """Seconds for one ``warden scan`` into a fresh case (start-up included) and the case folder;
+    ``unit_bytes`` sets WARDEN_RAY_UNIT_BYTES (the size from which a container is a work unit)."""
     case = folder / "runs" / name / "case"
     case.parent.mkdir(parents=True)
     env = dict(os.environ, WARDEN_HOME=str(folder / "store"), WARDEN_KEY_FILE=str(folder / "key"))
+    if unit_bytes is not None:
+        env["WARDEN_RAY_UNIT_BYTES"] = str(unit_bytes)
     command = [sys.executable, "-m", "warden.cli", "scan", str(evidence), "--hashset", str(hashset)]
     start = time.perf_counter()
     subprocess.run(
@@ -160,17 +171,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows: list[tuple[str, int, float, Path]] = []
         seconds, case = scan(folder, "local", evidence, hashset, args.timeout)
         rows.append((f"warden scan (local, {cores} workers)", cores, seconds, case))
-        for nodes, cpus in ((1, cores), (2, half)):
+        # The zip is under the default WARDEN_RAY_UNIT_BYTES: walked by the driver, its members hashed on the
+        # cluster; in the last row it is made a work unit (walked, spooled and hashed on a node).
+        for nodes, cpus, unit in ((1, cores, None), (2, half, None), (2, half, 1)):
             seconds, case = on_cluster(
                 nodes,
                 cpus,
-                lambda address, n=nodes: scan(
-                    folder, f"ray{n}", evidence, hashset, args.timeout, "--ray", address
+                lambda address, n=nodes, u=unit: scan(
+                    folder,
+                    f"ray{n}{'-unit' if u else ''}",
+                    evidence,
+                    hashset,
+                    args.timeout,
+                    "--ray",
+                    address,
+                    unit_bytes=u,
                 ),
             )
             rows.append(
                 (
-                    f"warden scan --ray ({nodes} node{'s' if nodes > 1 else ''} x {cpus} CPU)",
+                    f"warden scan --ray ({nodes} node{'s' if nodes > 1 else ''} x {cpus} CPU"
+                    f"{', zip a work unit' if unit else ''})",
                     nodes * cpus,
                     seconds,
                     case,
@@ -181,13 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{cores} CPUs; warm page cache; seconds include start-up and connecting to the cluster"
         )
         print(
-            f"{'contender':44} {'CPUs':>4} {'seconds':>8} {'files/s':>8} {'MB/s':>6} "
+            f"{'contender':52} {'CPUs':>4} {'seconds':>8} {'files/s':>8} {'MB/s':>6} "
             f"{'files/s/CPU':>12} {'MB/s/CPU':>9}"
         )
-        print("-" * 97)
+        print("-" * 105)
         for name, cpus, seconds, _ in rows:
             print(
-                f"{name:44} {cpus:4d} {seconds:8.2f} {count / seconds:8.1f} {mb / seconds:6.2f} "
+                f"{name:52} {cpus:4d} {seconds:8.2f} {count / seconds:8.1f} {mb / seconds:6.2f} "
                 f"{count / seconds / cpus:12.1f} {mb / seconds / cpus:9.2f}"
             )
         print(

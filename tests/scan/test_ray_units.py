@@ -31,6 +31,13 @@ pytestmark = pytest.mark.slow
 
 _ROOT = Path(__file__).resolve().parents[2]
 _UNIT_BYTES = "1000000"  # the disk image (15 MB) and the zip of photos (2 MB) are units; the small zip is not
+# and the image is split: its two partitions (8 and 4 MiB) are units of their own, its rest a third.
+_WHOLE_IMAGE = "5000000"  # only one partition of this size: the image is one unit
+_IMAGE_UNITS = (
+    "disk.img//disk.img//p1",
+    "disk.img//disk.img//p2",
+    "disk.img//disk.img (but its 2 large parts)",
+)
 
 
 def _masked(case_dir: Path) -> list[str]:
@@ -150,7 +157,7 @@ def test_a_unit_whose_node_is_removed_runs_again_on_another_and_loses_nothing(
         progress = _MoveAfterFirst(made, "site_a")
         with pytest.MonkeyPatch.context() as patch:
             store_env(patch, exhibits.store)
-            patch.setenv("WARDEN_RAY_UNIT_BYTES", _UNIT_BYTES)
+            patch.setenv("WARDEN_RAY_UNIT_BYTES", _WHOLE_IMAGE)
             patch.setenv("WARDEN_BATCH_SIZE", "2")  # a unit sends its items two at a time
             patch.setenv("WARDEN_RAY_EVIDENCE_RESOURCES", f"{exhibits.disk.parent}=site_a")
             options = ScanOptions(
@@ -169,7 +176,8 @@ def test_a_unit_whose_node_is_removed_runs_again_on_another_and_loses_nothing(
             progress.removed in lines[0] and progress.added in lines[0]
         )  # begun on one, finished on the other
         # The rerun (nothing left to do) writes the reports: those of a local scan.
-        assert _scan(exhibits, tmp_path, [exhibits.disk], "--ray", made.address) == 0
+        rerun = {"WARDEN_RAY_UNIT_BYTES": _WHOLE_IMAGE}
+        assert _scan(exhibits, tmp_path, [exhibits.disk], "--ray", made.address, env=rerun) == 0
         assert _masked(tmp_path / "case") == _masked(local_disk_report)
         # The rerun's unit was told what the case holds: it sent nothing again.
         assert "disk.img//disk.img ran on the cluster: 0 items recorded" in _unit_lines(tmp_path / "case")[-1]
@@ -181,8 +189,9 @@ def test_a_disk_image_and_a_large_zip_run_as_units_with_the_local_report(
     assert _scan(exhibits, tmp_path, [exhibits.disk, exhibits.phone], "--ray", cluster.address) == 0
     assert _masked(tmp_path / "case") == _masked(local_report)
     lines = _unit_lines(tmp_path / "case")
-    assert len(lines) == 2, lines
-    assert any("work unit disk.img//disk.img ran on the cluster" in line for line in lines)
+    assert len(lines) == 4, lines
+    for unit in _IMAGE_UNITS:
+        assert any(f"work unit {unit} ran on the cluster" in line for line in lines), unit
     assert any("work unit phone//photos.zip ran on the cluster: 31 items recorded" in line for line in lines)
     assert not any("small.zip" in line for line in lines)  # under WARDEN_RAY_UNIT_BYTES: walked by the driver
     report = (tmp_path / "case" / "report.json").read_text()
@@ -192,8 +201,8 @@ def test_a_disk_image_and_a_large_zip_run_as_units_with_the_local_report(
 def test_a_unit_that_cannot_run_where_its_evidence_is_is_walked_by_the_driver(
     exhibits: Exhibits, local_report: Path, cluster: Any, tmp_path: Path
 ) -> None:
-    # The disk image's unit asks for a resource no node has: it never starts, and after its time it is
-    # cancelled and walked here, with the same report.
+    # The disk image's units ask for a resource no node has: they never start, and after their time they
+    # are cancelled and walked here, with the same report.
     env = {
         "WARDEN_RAY_EVIDENCE_RESOURCES": f"{exhibits.disk}=no_node_has_this",
         "WARDEN_RAY_UNIT_SECONDS": "3",
@@ -201,4 +210,6 @@ def test_a_unit_that_cannot_run_where_its_evidence_is_is_walked_by_the_driver(
     assert _scan(exhibits, tmp_path, [exhibits.disk, exhibits.phone], "--ray", cluster.address, env=env) == 0
     assert _masked(tmp_path / "case") == _masked(local_report)
     lines = _unit_lines(tmp_path / "case")
-    assert any("disk.img//disk.img stopped on the cluster (over 3 s) after 0 items" in line for line in lines)
+    for unit in _IMAGE_UNITS:
+        # Each part is walked here on its own, the other parts passed over: nothing is recorded twice.
+        assert any(f"{unit} stopped on the cluster (over 3 s) after 0 items" in line for line in lines), unit

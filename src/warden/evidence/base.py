@@ -184,6 +184,23 @@ class VerifiableContainer(Container, Protocol):
         """
 
 
+@runtime_checkable
+class PartitionedContainer(Container, Protocol):
+    """A container whose content lies in parts a scan can walk apart (a disk image's partitions).
+
+    Disk-image formats implement it: a scan on a Ray cluster gives each large part of one image to a work
+    unit of its own (:mod:`warden.scan.units`).
+    """
+
+    def parts(self, container: Item) -> list[tuple[str, int]]:
+        """The parts, read from the partition table only: the step name their items carry (``p1``...)
+        and their length in bytes; empty when the image is one file system or its table cannot be read.
+
+        Raises:
+            ContainerError: it cannot be read.
+        """
+
+
 class ContainerError(Exception):
     """A container cannot be read; the message says why, for the container item's error record.
 

@@ -285,3 +285,10 @@ def disk_items(
     # The image is not closed here: items' openers keep it (and its file systems) alive, so an opener
     # called late fails with the closed stream's error instead of reading freed memory in The Sleuth Kit.
     yield from _DiskWalk(read, size, container, limits, carve_unallocated).items()
+
+
+def disk_parts(read: Reader, size: int, container: Item, limits: Limits) -> list[tuple[str, int]]:
+    """The partitions a walk of the image reads, as :meth:`PartitionedContainer.parts` gives them: their
+    step names and lengths, from the partition table only (the files are not listed)."""
+    volumes, _problem = _DiskWalk(read, size, container, limits, carve=False)._layout()
+    return [(volume.step.name, volume.length) for volume in volumes if volume.step is not None]

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 import pyewf
 
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
-from warden.evidence.disk import SECTOR, disk_items
+from warden.evidence.disk import SECTOR, disk_items, disk_parts
 from warden.hashing.digests import open_evidence
 
 SIGNATURE = b"EVF\x09\x0d\x0a\xff\x00"
@@ -166,6 +166,12 @@ class EwfContainer:
             yield from disk_items(
                 media.read, media.size, container, limits, carve_unallocated=self.carve_unallocated
             )
+
+    def parts(self, container: Item) -> list[tuple[str, int]]:
+        """The media's partitions, from its partition table."""
+        with ExitStack() as stack:
+            media = _Media(stack, None, container)
+            return disk_parts(media.read, media.size, container, Limits())
 
     def describe(self, container: Item) -> dict[str, JsonScalar]:
         """Segments and their SHA-256, the media's size and hashes, and whether the stored hashes match."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
-from warden.evidence.disk import SECTOR, disk_items, mbr_partitions, tsk_lists_partitions
+from warden.evidence.disk import SECTOR, disk_items, disk_parts, mbr_partitions, tsk_lists_partitions
 from warden.hashing.digests import open_evidence
 
 BOOT_AREA_SECTORS = 16
@@ -249,6 +249,12 @@ class RawImageContainer:
             yield from disk_items(
                 segments.read, segments.size, container, limits, carve_unallocated=self.carve_unallocated
             )
+
+    def parts(self, container: Item) -> list[tuple[str, int]]:
+        """The image's partitions, from its partition table (split segments read as one)."""
+        with ExitStack() as stack:
+            _, segments = _open_segments(stack, None, container)
+            return disk_parts(segments.read, segments.size, container, Limits())
 
     def describe(self, container: Item) -> dict[str, JsonScalar]:
         """Segments, size, and the SHA-256 and MD5 of the whole image (every segment, in order)."""

@@ -29,6 +29,9 @@ from warden.evidence.bounded import current_spool_folder, spooled_file
 from warden.evidence.limits import exceeded, refusal, too_deep
 
 Describe = Callable[[Item, dict[str, JsonScalar]], None]
+Select = Callable[[Item], bool]
+"""Which items the walk takes; the others it passes over, unread (a work unit walking one partition of an
+image passes over the files of the others, which its container still lists)."""
 
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
 """Errors of the disk being written (the spool), never of the evidence: raised, not recorded."""
@@ -81,6 +84,7 @@ def walk(
     spool_dir: str | None = None,
     describe: Describe | None = None,
     containers: Iterable[Container] = CONTAINERS,
+    select: Select | None = None,
 ) -> Iterator[Found]:
     """Every item of ``items`` and, after each container, everything inside it (depth first, stable order).
 
@@ -93,11 +97,12 @@ def walk(
         describe: called with each container item directly in the evidence root and what its format says
             about it as a whole (a disk image's segments, stored and computed MD5...).
         containers: the formats to recognise (all registered ones by default).
+        select: which items to take (all when None): one not taken is neither read, yielded nor opened.
 
     Each yielded item must be read (if at all) before the next is asked for: items inside a container can
     only be read while the walk is positioned inside it.
     """
-    yield from _walk(items, 0, None, limits, spool_dir, describe, list(containers))
+    yield from _walk(items, 0, None, limits, spool_dir, describe, list(containers), select)
 
 
 def _walk(
@@ -108,8 +113,11 @@ def _walk(
     spool_dir: str | None,
     describe: Describe | None,
     containers: list[Container],
+    select: Select | None = None,
 ) -> Iterator[Found]:
     for item in items:
+        if select is not None and not select(item):
+            continue
         container: Container | None = None
         if item.readable:
             try:
@@ -145,6 +153,7 @@ def _walk(
                     spool_dir,
                     describe,
                     containers,
+                    select,
                 )
         except ContainerError as error:
             yield Found(

@@ -41,6 +41,7 @@ from warden.scan.ray_pool import RayHashingPool
 from warden.scan.recording import apply_hashes, record_for
 from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError, spool_failure
 from warden.scan.unit_scan import ScanUnits, Unit
+from warden.scan.units import WHOLE, Scope
 from warden.scan.worker import with_hash_types
 
 
@@ -294,12 +295,12 @@ class _Scan:
 
         Work units go to the cluster instead; ``again``: only these units' containers, walked here.
         """
-        roots: Iterable[tuple[EvidenceRecord, str, Iterable[Item]]] = (
-            ((record_, source.name, source.items(path)) for record_, path, source in self._sources())
+        roots: Iterable[tuple[EvidenceRecord, str, Iterable[Item], Scope]] = (
+            ((record_, source.name, source.items(path), WHOLE) for record_, path, source in self._sources())
             if again is None
-            else ((record_, source, [item]) for record_, item, source in again)
+            else ((record_, source, [item], scope) for record_, item, source, scope in again)
         )
-        for record_, source, items in roots:
+        for record_, source, items, scope in roots:
 
             def describe(
                 item: Item, details: dict[str, JsonScalar], _record: EvidenceRecord = record_
@@ -316,7 +317,11 @@ class _Scan:
                         if self.units.claim(record_, top, source, limits):
                             continue
                         self.units.take()
-                    for found in walk([top], limits, spool_dir=str(spool.folder), describe=describe):
+                    for found in walk(
+                        [top], limits, spool_dir=str(spool.folder), describe=describe, select=scope.selects
+                    ):
+                        if not scope.holds(found.item.path):
+                            continue  # another unit's part of the container
                         yield from self._task_for(found, record_, source, spool)
                         if self.stopped is not None:
                             return

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from warden import settings
 from warden.case.folder import EvidenceRecord
 from warden.errors import UsageError
-from warden.evidence.base import SEPARATOR, Item, JsonScalar, Limits
+from warden.evidence.base import SEPARATOR, ContainerError, Item, JsonScalar, Limits, PartitionedContainer
 from warden.evidence.walk import read_head, recognise
 from warden.model.records import ItemRecord
 from warden.scan.pool import WorkerFailure
@@ -33,10 +33,11 @@ from warden.scan.ray_units import (
     UnitStopped,
 )
 from warden.scan.spool import SpoolError
-from warden.scan.units import UnitSpec, item_to_json
+from warden.scan.units import WHOLE, Scope, UnitSpec, item_to_json
 
-Unit = tuple[EvidenceRecord, Item, str]
-"""A unit as the driver knows it: its exhibit, its container item, the evidence source's name."""
+Unit = tuple[EvidenceRecord, Item, str, Scope]
+"""A unit as the driver knows it: its exhibit, its container item, the evidence source's name, and which
+part of the container it walks."""
 
 POLL_SECONDS = 0.2
 """How often the driver looks for units' batches while it walks and hashes the rest."""
@@ -115,24 +116,42 @@ class ScanUnits:
                 return False
         except OSError:
             return False  # walked here, where the walk records why it cannot be read
-        spec = UnitSpec(
-            label=evidence.label,
-            item=item_to_json(item),
-            limits=asdict(limits),
-            skip=self._skip_in(evidence.id, item.path),
-            spool=self._spool,
-            root_is_evidence=source == "file",
-            options=self._options,
-            timeout=self._timeout,
-            memory_mb=self._memory_mb,
-            batch=self._batch,
-        )
-        try:
-            self._runner.submit(len(self._units), spec)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-        self._units.append((evidence, item, source))
+        parts = self._parts(item)
+        scopes = [*(Scope(only=part) for part in parts), Scope(exclude=tuple(parts))] if parts else [WHOLE]
+        skip = self._skip_in(evidence.id, item.path)
+        for scope in scopes:
+            spec = UnitSpec(
+                label=evidence.label,
+                item=item_to_json(item),
+                limits=asdict(limits),
+                skip=[path for path in skip if scope.holds(path)],
+                spool=self._spool,
+                root_is_evidence=source == "file",
+                options=self._options,
+                timeout=self._timeout,
+                memory_mb=self._memory_mb,
+                batch=self._batch,
+                scope=scope.to_json(),
+            )
+            try:
+                self._runner.submit(len(self._units), spec)
+            except ValueError as error:
+                raise UsageError(str(error)) from None
+            self._units.append((evidence, item, source, scope))
         return True
+
+    def _parts(self, item: Item) -> list[str]:
+        """The paths of the partitions of ``item`` (a disk image) that are units of their own: none unless
+        at least two are of a unit's size. Only the partition table is read here."""
+        try:
+            container = recognise(read_head(item), item.size)
+            if not isinstance(container, PartitionedContainer):
+                return []
+            found = container.parts(item)
+        except (ContainerError, OSError):
+            return []  # the unit's walk meets the same problem, and records it
+        parts = [f"{item.path}{SEPARATOR}{name}" for name, length in found if length >= self._bytes]
+        return parts if len(parts) >= 2 else []
 
     def _skip_in(self, evidence_id: int, path: str) -> list[str]:
         """The paths the case holds of the item ``path`` and of everything inside it."""
@@ -155,7 +174,8 @@ class ScanUnits:
         self._last_poll = now
         scan = self._scan
         for event in self._runner.poll(wait):
-            evidence, item, _source = self._units[event.token]
+            evidence, item, _source, scope = self._units[event.token]
+            name = f"{evidence.label}//{scope.describe(item.path)}"
             if isinstance(event, UnitItem):
                 scan.record_result(
                     evidence, event.record, event.result, is_root=event.root, counted=event.counted
@@ -173,17 +193,16 @@ class ScanUnits:
             elif isinstance(event, UnitDone):
                 nodes = ", ".join(event.nodes)
                 scan.log(
-                    f"work unit {evidence.label}//{item.path} ran on the cluster: {event.recorded} items "
-                    f"recorded (node {nodes})"
+                    f"work unit {name} ran on the cluster: {event.recorded} items recorded (node {nodes})"
                 )
             elif isinstance(event, UnitFailed):
                 # Walked again here: what the unit counted is counted again by that walk, what it recorded
                 # is skipped.
                 scan.seen -= event.seen
                 scan.skip.update((evidence.id, path) for path in event.recorded)
-                self._again.append((evidence, item, _source))
+                self._again.append((evidence, item, _source, scope))
                 scan.log(
-                    f"work unit {evidence.label}//{item.path} stopped on the cluster ({event.reason}) after "
+                    f"work unit {name} stopped on the cluster ({event.reason}) after "
                     f"{len(event.recorded)} items: the rest is walked by the driver"
                 )
 

@@ -32,7 +32,7 @@ from warden.scan.pool import HOLD, WorkerFailure
 from warden.scan.ray_pool import RayHashingPool
 from warden.scan.recording import record_for
 from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError
-from warden.scan.units import UnitSpec, item_from_json, record_to_json
+from warden.scan.units import Scope, UnitSpec, item_from_json, record_to_json
 from warden.scan.worker import Hasher, hash_one
 
 FLUSH_SECONDS = 1.0
@@ -131,12 +131,18 @@ def _entries(spec: UnitSpec, spool: Spool, outbox: _Outbox) -> Iterator[tuple[_E
     limits = Limits(**spec.limits)
     skip = set(spec.skip)
     item = item_from_json(spec.item)
+    scope = Scope.from_json(spec.scope)
 
     def describe(_item: Item, details: dict[str, JsonScalar]) -> None:
         outbox.details = dict(details)
 
+    # The container as a whole (read whole, for its hashes) is described once: by the unit of its rest.
+    described = describe if scope.only is None else None
     try:
-        for found in walk([item], limits, spool_dir=str(spool.folder), describe=describe):
+        walked = walk([item], limits, spool_dir=str(spool.folder), describe=described, select=scope.selects)
+        for found in walked:
+            if not scope.holds(found.item.path):
+                continue
             yield from _entry_for(found, spec, limits, skip, spool, outbox)
             if outbox.stopped is not None:
                 return

@@ -5,22 +5,69 @@ itself, or a file directly found in an evidence folder) whose size is at least `
 node opens it by path, walks it with the exhibit's limits, spools and hashes everything in it, and sends
 back each item's record and hashes (see :mod:`warden.scan.unit_task`). Only such items are units, because
 only they have a path every node can open; a large container nested deeper lies inside one that is at
-least as large (unless it compresses very well), so it is inside a unit already. Partitions are not units
-of their own: the sources give a disk image as one item, its partitions are levels inside it.
+least as large (unless it compresses very well), so it is inside a unit already. A disk image with two or
+more partitions of that size is split: one unit for each of them (a :class:`Scope` with ``only``) and one
+for the rest of it (``exclude``: other partitions, carved space). Each opens the same file and walks only
+its own part: its container still lists every file (so per-image limits count the same), but the walk
+passes over the others' files unread.
 
 Everything that crosses to and from a unit is JSON text, never a pickled object of ours.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from warden.evidence.base import Item, Step
+from warden.evidence.base import SEPARATOR, Item, Step
 from warden.model.records import ItemError, ItemRecord
 from warden.model.states import State
 from warden.scan.file_mark import FileMark
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which part of a unit's container the unit walks, by item path.
+
+    Attributes:
+        only: the path of one part (``disk.img//p1``: a partition): every item under it.
+        exclude: paths of parts other units walk: every item but those under them.
+    """
+
+    only: str | None = None
+    exclude: tuple[str, ...] = ()
+
+    def holds(self, path: str) -> bool:
+        """Whether the item ``path`` is this unit's to record."""
+        if self.only is not None:
+            return path == self.only or path.startswith(self.only + SEPARATOR)
+        return not any(path == other or path.startswith(other + SEPARATOR) for other in self.exclude)
+
+    def selects(self, item: Item) -> bool:
+        """Whether a walk of this unit takes ``item`` (the walk's ``select``): what it holds, and the
+        containers on the way to it; the rest is passed over unread."""
+        path = item.path
+        return self.holds(path) or (self.only is not None and self.only.startswith(path + SEPARATOR))
+
+    def describe(self, container: str) -> str:
+        """The unit's name in the case log: its container, and which part of it."""
+        if self.only is not None:
+            return self.only
+        return f"{container} (but its {len(self.exclude)} large parts)" if self.exclude else container
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON."""
+        return {"only": self.only, "exclude": list(self.exclude)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scope:
+        """The scope :meth:`to_json` gave."""
+        return cls(data.get("only"), tuple(data.get("exclude", ())))
+
+
+WHOLE = Scope()
+"""A unit's whole container."""
 
 
 @dataclass(slots=True)
@@ -38,6 +85,7 @@ class UnitSpec:
         timeout: seconds one item may take to hash.
         memory_mb: address space one item may use.
         batch: items per message sent back (a message also goes at least every second).
+        scope: which part of the container is this unit's (:meth:`Scope.to_json`; all of it by default).
     """
 
     label: str
@@ -50,6 +98,7 @@ class UnitSpec:
     timeout: float
     memory_mb: int
     batch: int
+    scope: dict[str, Any] = field(default_factory=WHOLE.to_json)
 
 
 def item_to_json(item: Item) -> dict[str, Any]:
