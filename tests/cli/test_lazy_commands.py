@@ -39,3 +39,18 @@ def test_help_imports_no_command_and_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert "Commands:" in done.stdout and "scan " in done.stdout
     assert done.stderr.strip() == "0 []"
+
+
+def test_a_command_run_on_its_own_first_still_has_the_groups_help_options() -> None:
+    probe = (
+        "import click\n"
+        "from click.testing import CliRunner\n"
+        "from warden.cli import cli\n"
+        "from warden.cli.sentence import sentence_command\n"
+        "CliRunner().invoke(sentence_command, ['--help'])\n"  # as a test calling the command's object does
+        "context = click.Context(cli, info_name='warden', **cli.context_settings)\n"
+        "command = cli.get_command(context, 'sentence')\n"
+        "print(command.get_help(click.Context(command, info_name='sentence', parent=context)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert "-h, --help" in done.stdout, done.stdout + done.stderr

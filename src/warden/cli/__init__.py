@@ -158,6 +158,10 @@ def _same_settings_everywhere(command: click.Command) -> None:
     (``-h`` and the width) whether run as ``warden x`` or called on its own (click keeps the help option a
     command first made)."""
     command.context_settings = {**CONTEXT, **command.context_settings}
+    if hasattr(command, "_help_option"):
+        # Click keeps the help option a command first made: one run on its own before (a test calling the
+        # command's object) would otherwise keep ``--help`` without ``-h``.
+        command._help_option = None
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _same_settings_everywhere(sub)
