@@ -107,6 +107,19 @@ VPDQ_MATCH_PERCENT = _declare(
     "80",
     "Percentage of distinct frames that must match, in both directions, for two videos to match.",
 )
+VPDQ_SEGMENT_SECONDS = _declare(
+    "vpdq_segment_seconds",
+    "4",
+    "Shortest stretch of a video, in seconds, that matches a stretch of a listed video (an excerpt, or a "
+    "part of a compilation): its frames match the listed video's in order, at one offset in time. Four "
+    "listed frames at the default one a second; see docs/limits.md.",
+)
+VPDQ_SEGMENT_PERCENT = _declare(
+    "vpdq_segment_percent",
+    "5",
+    "A stretch that matches must also be at least this percentage of the shorter of the two videos, so "
+    "that a few seconds two long videos share (an intro, a logo) do not make them match.",
+)
 MAX_DEPTH = _declare(
     "max_depth",
     "64",

@@ -140,7 +140,7 @@ def test_the_court_html_holds_no_image_script_or_link(small: SmallCase) -> None:
 def test_csv_carries_how_each_category_was_established(small: SmallCase) -> None:
     _, written = write_reports(small.case, ["csv"])
     header, *rows = written["csv"].read_text().splitlines()
-    assert header.endswith("state,established_by,grade_by,grade_status,audit_anchor,not_examined")
+    assert header.endswith("state,established_by,grade_by,grade_status,audit_anchor,not_examined,video_parts")
     disputed = next(row for row in rows if row.startswith("laptop,c.jpg,"))
     assert ",live,grade-disputed,ann,disputed," in disputed
 

@@ -12,7 +12,15 @@ from sqlalchemy import Connection, Engine, select
 from warden.case import schema
 from warden.case.grades import current_grades
 from warden.model.categories import Category
-from warden.model.records import NOT_EXAMINED, ItemError, ItemRecord, MatchRecord, Media, match_kind
+from warden.model.records import (
+    NOT_EXAMINED,
+    ItemError,
+    ItemRecord,
+    MatchRecord,
+    Media,
+    VideoSegment,
+    match_kind,
+)
 from warden.model.states import State
 
 
@@ -99,6 +107,7 @@ def write_items(
                         "variant": match.variant,
                         "source_id": match.source_id,
                         "category": match.category.value,
+                        "segments": _segments_text(match.segments),
                     }
                     for match in record.matches
                 ],
@@ -111,6 +120,18 @@ def write_items(
             )
         written += 1
     return written
+
+
+def _segments_text(segments: tuple[VideoSegment, ...]) -> str | None:
+    """A video match's stretches as stored (JSON), None for a match without any."""
+    if not segments:
+        return None
+    return json.dumps([segment.to_json() for segment in segments], sort_keys=True)
+
+
+def _segments(text: str | None) -> tuple[VideoSegment, ...]:
+    """The stretches :func:`_segments_text` stored."""
+    return tuple(VideoSegment.from_json(value) for value in json.loads(text)) if text else ()
 
 
 def load_items(engine: Engine) -> list[ItemRecord]:
@@ -158,6 +179,7 @@ def read_items(
                 variant=row["variant"],
                 source_id=row["source_id"],
                 category=Category(row["category"]),
+                segments=_segments(row["segments"]),
             )
         )
     errors: dict[int, list[ItemError]] = defaultdict(list)

@@ -1,4 +1,4 @@
-"""Tables of the case database (format version 6); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 7); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
@@ -109,7 +109,10 @@ matches = Table(
     Column("variant", String(64), nullable=False),
     Column("source_id", Text),
     Column("category", String(32), nullable=False),
+    Column("segments", Text),
 )
+"""Format 7: ``segments``, for a video match, the stretches of the item that are stretches of the listed
+video (a JSON list of ``warden.model.records.VideoSegment``); NULL otherwise."""
 Index("ix_matches_item", matches.c.item_id)
 
 item_errors = Table(

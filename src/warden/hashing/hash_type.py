@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from warden.model.hashes import HashKind, VideoHash
+from warden.model.records import VideoSegment
 
 Thresholds = Mapping[str, float]
 """Threshold values by name (``pdq_distance``...): what a scan matched with, recorded with the scan."""
@@ -48,6 +49,8 @@ class ItemHashes:
         digests: the item's cryptographic digests by kind.
         pdq_variants: (variant, PDQ hex, quality) of every PDQ variant, ``original`` first.
         video: the item's vPDQ frames, for a movie.
+        video_variants: a movie's extra frames by variant (``original`` sampled densely, ``mirrored``,
+            ``trimmed``...), searched for excerpts and edited copies; empty when not computed.
         values: (variant, value in normal form) of every other hash type, by the type's name: what a
             plug-in's :meth:`HashType.compute` gave in the worker.
     """
@@ -56,15 +59,18 @@ class ItemHashes:
     pdq_variants: Sequence[tuple[str, str, int]]
     video: VideoHash | None
     values: Mapping[str, Sequence[tuple[str, str]]] = field(default_factory=dict)
+    video_variants: Mapping[str, VideoHash] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """One entry a value matched: its row in the hash set, how far, and which variant of the item matched."""
+    """One entry a value matched: its row in the hash set, how far, which variant of the item matched, and
+    for a video the stretches of the item that are stretches of the entry's video."""
 
     row: int
     distance: float
     variant: str
+    segments: tuple[VideoSegment, ...] = ()
 
 
 class HashSetIndex(Protocol):

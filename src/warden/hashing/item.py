@@ -15,13 +15,19 @@ from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
 from warden.hashing.sniff import Sniffed, sniff
 from warden.hashing.video import VideoHashError, declared_seconds, hash_video
-from warden.model.hashes import Media, VideoHash
+from warden.hashing.video_bars import VideoBars
+from warden.hashing.video_frames import FramesError
+from warden.hashing.video_variants import video_variants
+from warden.model.hashes import Media, VideoHash, vpdq_to_text
 from warden.model.records import ItemError
 
 READ, DECODE, PDQ, VPDQ = "read", "decode", "pdq", "vpdq"
+"""The stages an item error can come from."""
 VIDEO_LIMIT = "video-limit"
 """The stage of the error of a movie not hashed because it declares more than ``max_video_seconds``."""
-"""The stages an item error can come from."""
+VIDEO_VARIANTS = "vpdq-variants"
+"""The stage of the error of a movie whose vPDQ was computed but not its extra frames (dense, mirrored,
+trimmed): it still matches whole copies by the reference rule."""
 
 
 def _setting_int(setting: settings.Setting) -> Callable[[], int]:
@@ -50,6 +56,9 @@ class HashOptions:
         max_image_pixels: stills declaring more pixels are not decoded (decompression-bomb guard).
         max_video_seconds: movies whose container declares a longer length are not hashed (0: no limit);
             the item gets a :data:`VIDEO_LIMIT` error.
+        video_variants: also hash a movie's frames densely, mirrored and without black bars, to find
+            excerpts, compilations and edited copies (see :mod:`warden.hashing.video_variants`).
+        video_timeout: seconds each FFmpeg pass for those frames may take.
     """
 
     exact_pdq: bool = False
@@ -60,6 +69,8 @@ class HashOptions:
     max_image_bytes: int = field(default_factory=_setting_int(settings.MAX_IMAGE_BYTES))
     max_image_pixels: int = field(default_factory=_setting_int(settings.MAX_IMAGE_PIXELS))
     max_video_seconds: float = 0.0
+    video_variants: bool = True
+    video_timeout: float = field(default_factory=lambda: float(settings.get_int(settings.ITEM_TIMEOUT)))
 
 
 @dataclass(slots=True)
@@ -81,6 +92,9 @@ class FileHashes:
         pdq_variants: every PDQ variant, ``original`` first (see :mod:`warden.hashing.robust`).
         borders: the uniform bars cut off for the ``trimmed*`` variants, in pixels of the full image.
         vpdq: the video's frames, for a movie.
+        video_variants: a movie's extra frames by variant (``original`` sampled densely, ``mirrored``,
+            ``trimmed``...), beside its vPDQ; see :mod:`warden.hashing.video_variants`.
+        video_bars: the black bars found on the movie's key frames, as shares of each side.
         errors: what went wrong, stage by stage; the fields that could be filled are filled.
     """
 
@@ -100,6 +114,8 @@ class FileHashes:
     pdq_variants: list[PdqVariant] = field(default_factory=list)
     borders: Borders | None = None
     vpdq: VideoHash | None = None
+    video_variants: dict[str, VideoHash] = field(default_factory=dict)
+    video_bars: VideoBars | None = None
     errors: list[ItemError] = field(default_factory=list)
 
     @property
@@ -108,8 +124,9 @@ class FileHashes:
         return self.pdq_quality is not None and self.pdq_quality >= settings.get_int(settings.PDQ_MIN_QUALITY)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict: one object per file in ``warden hash`` output."""
-        return {
+        """A JSON-ready dict: one object per file in ``warden hash`` output (a movie's also has
+        ``video_variants`` and ``video_bars`` when they were computed)."""
+        record: dict[str, Any] = {
             "path": self.path,
             "media": self.media.value,
             "format": self.format,
@@ -133,6 +150,12 @@ class FileHashes:
             ],
             "errors": [error._asdict() for error in self.errors],
         }
+        if self.video_variants:  # a movie's extra frames, only where they were computed
+            record["video_variants"] = {
+                name: vpdq_to_text(frames) for name, frames in self.video_variants.items()
+            }
+            record["video_bars"] = self.video_bars.to_json() if self.video_bars else None
+        return record
 
 
 def hash_file(
@@ -222,17 +245,27 @@ def _hash_still(result: FileHashes, decoded: DecodedStill, options: HashOptions)
 
 
 def _hash_movie(result: FileHashes, path: Path, options: HashOptions) -> None:
-    if options.max_video_seconds > 0:
-        declared = declared_seconds(str(path))
-        if declared is not None and declared > options.max_video_seconds:
-            limit = f"{options.max_video_seconds:g}"
-            result.errors.append(
-                ItemError(VIDEO_LIMIT, f"declares {declared:.0f} s, over the limit of {limit} s")
-            )
-            return
+    declared = (
+        declared_seconds(str(path)) if options.max_video_seconds > 0 or options.video_variants else None
+    )
+    if options.max_video_seconds > 0 and declared is not None and declared > options.max_video_seconds:
+        limit = f"{options.max_video_seconds:g}"
+        result.errors.append(
+            ItemError(VIDEO_LIMIT, f"declares {declared:.0f} s, over the limit of {limit} s")
+        )
+        return
     try:
         result.vpdq = hash_video(
             path, seconds_per_hash=options.vpdq_seconds_per_hash, threads=options.vpdq_threads
         )
     except (VideoHashError, ValueError) as error:
         result.errors.append(ItemError(VPDQ, str(error)))
+        return
+    if options.video_variants:
+        try:
+            variants = video_variants(path, declared=declared, timeout=options.video_timeout)
+        except (FramesError, ValueError) as error:
+            message = f"dense, mirrored and trimmed frames not hashed: {error}"
+            result.errors.append(ItemError(VIDEO_VARIANTS, message))
+            return
+        result.video_variants, result.video_bars = variants.frames, variants.bars

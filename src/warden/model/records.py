@@ -18,6 +18,7 @@ __all__ = [
     "MatchRecord",
     "Media",
     "State",
+    "VideoSegment",
     "match_kind",
 ]
 
@@ -47,6 +48,64 @@ def match_kind(text: str) -> str:
     return MatchKind(text) if text in MatchKind.__members__.values() else text
 
 
+def clock_time(seconds: float) -> str:
+    """Seconds as a video player shows them: ``MM:SS``, or ``H:MM:SS`` from an hour on (rounded down)."""
+    whole = max(0, int(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSegment:
+    """A stretch of an item's video that is a stretch of a listed video: where it lies in each, in seconds.
+
+    Attributes:
+        item_start: where the shared part starts in the item; ``item_end`` where it ends.
+        known_start: where it starts in the listed video; ``known_end`` where it ends.
+        variant: which form of the item's frames matched: ``original``, ``mirrored``, ``trimmed`` (black bars
+            cut off) or ``trimmed+mirrored``.
+        frames: how many of the item's sampled frames matched in it.
+    """
+
+    item_start: float
+    item_end: float
+    known_start: float
+    known_end: float
+    variant: str = "original"
+    frames: int = 0
+
+    def describe(self, known: str) -> str:
+        """The segment as an examiner reads it: ``00:12-00:41 of the item = 00:00-00:29 of <known>``."""
+        item = f"{clock_time(self.item_start)}-{clock_time(self.item_end)}"
+        listed = f"{clock_time(self.known_start)}-{clock_time(self.known_end)}"
+        mirrored = f" ({self.variant})" if self.variant != "original" else ""
+        return f"{item} of the item = {listed} of {known}{mirrored}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The segment as stored in ``case.db`` and shown in ``report.json`` (seconds to the millisecond)."""
+        return {
+            "item_start": round(self.item_start, 3),
+            "item_end": round(self.item_end, 3),
+            "known_start": round(self.known_start, 3),
+            "known_end": round(self.known_end, 3),
+            "variant": self.variant,
+            "frames": self.frames,
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> VideoSegment:
+        """The segment :meth:`to_json` wrote."""
+        return cls(
+            float(value["item_start"]),
+            float(value["item_end"]),
+            float(value["known_start"]),
+            float(value["known_end"]),
+            str(value.get("variant", "original")),
+            int(value.get("frames", 0)),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class MatchRecord:
     """One entry of one hash set that an item matched.
@@ -60,6 +119,8 @@ class MatchRecord:
         variant: which form of the item matched (``original``, ``flip_x``, ``trimmed+rotate90``...).
         source_id: the entry's id in its list (VICS MediaID and the like), if any.
         category: the entry's category.
+        segments: for a video, each stretch of the item that is a stretch of the listed video, in the item's
+            order (an excerpt has one; a listed video shown twice in a compilation, two); empty otherwise.
     """
 
     hashset: str
@@ -69,6 +130,7 @@ class MatchRecord:
     variant: str
     source_id: str | None
     category: Category
+    segments: tuple[VideoSegment, ...] = ()
 
     def rank(self) -> tuple[int, int, float, str, str, str]:
         """Sort key for the match that speaks for the item: most serious, then exact first, then nearest.

@@ -9,7 +9,7 @@ from typing import Any
 
 from warden import TOOL_NAME, __version__
 from warden.case.audit_verify import ChainStatus
-from warden.model.records import GradeRecord, ItemRecord, MatchRecord, item_place
+from warden.model.records import GradeRecord, ItemRecord, MatchRecord, VideoSegment, item_place
 from warden.report.continuity import AuditEntry, continuity_section
 from warden.report.exhibits import exhibit_sections, indictment_section
 from warden.report.method import ScanRun, method_section
@@ -46,8 +46,8 @@ class ReportContext:
 
 
 def match_json(match: MatchRecord) -> dict[str, Any]:
-    """One match in the contract's form."""
-    return {
+    """One match in the contract's form; a video match with stretches also has ``segments``."""
+    found: dict[str, Any] = {
         "kind": str(match.kind),
         "hashset": match.hashset,
         "source_id": match.source_id,
@@ -56,6 +56,34 @@ def match_json(match: MatchRecord) -> dict[str, Any]:
         "hash_kind": match.hash_kind,
         "category": match.category.value,
     }
+    if match.segments:
+        found["segments"] = [segment_json(match, segment) for segment in match.segments]
+    return found
+
+
+def segment_json(match: MatchRecord, segment: VideoSegment) -> dict[str, Any]:
+    """One stretch of a video match: where it lies in the item and in the listed video, in seconds and in
+    words (``00:12-00:41 of the item = 00:00-00:29 of <entry>``)."""
+    known = match.source_id if match.source_id else f"an entry of {match.hashset}"
+    return {**segment.to_json(), "text": segment.describe(known)}
+
+
+def video_parts(item: ItemRecord) -> list[dict[str, Any]]:
+    """Every listed video a stretch of the item is part of (a compilation names each), in the item's order:
+    the entry, its category, and each stretch (see :func:`segment_json`)."""
+    parts = []
+    for match in item.matches:
+        for segment in match.segments:
+            parts.append(
+                {
+                    "hashset": match.hashset,
+                    "source_id": match.source_id,
+                    "category": match.category.value,
+                    **segment_json(match, segment),
+                }
+            )
+    parts.sort(key=lambda part: (part["item_start"], part["hashset"], part["source_id"] or ""))
+    return parts
 
 
 def grade_json(grade: GradeRecord | None) -> dict[str, Any] | None:
@@ -93,6 +121,7 @@ def item_json(item: ItemRecord) -> dict[str, Any]:
         "category": category.value if category is not None and category.is_indecent else None,
         "match": match_json(best) if best is not None else None,
         "matches": len(item.matches),
+        "video_parts": video_parts(item),
         "error": "; ".join(f"{e.stage}: {e.message}" for e in item.errors) or None,
         "not_examined": item.not_examined,
         "notes": list(item.notes),

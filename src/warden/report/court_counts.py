@@ -150,6 +150,9 @@ def schedule_html(items: Sequence[Mapping[str, Any]]) -> str:
         found = f"{match.get('kind')} in {match.get('hashset')}" if match else ""
         if match.get("kind") in ("pdq", "vpdq"):
             found += f", distance {match.get('distance')}, {match.get('variant')}"
+        parts = item.get("video_parts") or []
+        if parts:
+            found += "; " + "; ".join(f"{part['text']} (category {part['category']})" for part in parts)
         rows.append(
             [
                 cell(item["evidence"]),

@@ -12,7 +12,13 @@ from typing import Any
 from warden import TOOL_NAME, __version__
 from warden.validation.store import StoredValidation
 
-THRESHOLD_KEYS = ("pdq_distance", "pdq_min_quality", "vpdq_percent")
+THRESHOLD_KEYS = (
+    "pdq_distance",
+    "pdq_min_quality",
+    "vpdq_percent",
+    "vpdq_segment_seconds",
+    "vpdq_segment_percent",
+)
 """The matching thresholds a scan records in its options (``scan.matcher.Thresholds``)."""
 
 HASHING_KEYS = ("exact_pdq", "vpdq_seconds_per_hash", "max_image_pixels", "max_image_bytes")
@@ -130,5 +136,11 @@ def describe_thresholds(thresholds: Mapping[str, Any] | None) -> str:
     if "vpdq_percent" in thresholds:
         parts.append(
             f"videos match when {thresholds['vpdq_percent']:g}% of distinct frames match in both directions"
+        )
+    if "vpdq_segment_seconds" in thresholds:
+        share = thresholds.get("vpdq_segment_percent", 0)
+        parts.append(
+            f"a stretch of a video matches a stretch of a listed video when its frames match in order for "
+            f"{thresholds['vpdq_segment_seconds']:g} s or more and {share:g}% or more of the shorter video"
         )
     return "; ".join(parts)

@@ -79,10 +79,13 @@ CSV_COLUMNS = (
     "grade_status",
     "audit_anchor",
     "not_examined",
+    "video_parts",
 )
 """The CSV's columns; columns are only ever added at the end. ``audit_anchor`` repeats the report's audit
 anchor (``ENTRY:HASH``) on every row, so that any copy of the rows names the case state they came from;
-``not_examined`` says why Warden did not look inside an item, when it did not (a fact, not an error)."""
+``not_examined`` says why Warden did not look inside an item, when it did not (a fact, not an error);
+``video_parts`` where in the item each listed video lies (``00:12-00:41 of the item = 00:00-00:29 of
+<entry> (category A)``, separated by ``; ``)."""
 
 
 def render_csv(report: Report) -> bytes:
@@ -118,6 +121,10 @@ def render_csv(report: Report) -> bytes:
                     (item.get("grade") or {}).get("status") or "",
                     anchor,
                     item.get("not_examined") or "",
+                    "; ".join(
+                        f"{part['text']} (category {part['category']})"
+                        for part in item.get("video_parts") or []
+                    ),
                 ]
             )
         )

@@ -69,4 +69,5 @@ def _record(hashset: MatchableSet, hash_type: HashType, match: Found) -> MatchRe
         match.variant,
         entry.source_id,
         entry.category,
+        match.segments,
     )

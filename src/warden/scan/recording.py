@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from warden.evidence.walk import Found
-from warden.model.hashes import EXACT_KINDS, VpdqFrame
+from warden.model.hashes import EXACT_KINDS, VideoHash, VpdqFrame, vpdq_from_text
 from warden.model.records import ItemError, ItemRecord, Media
 from warden.scan.matcher import ItemHashes
 
@@ -60,4 +60,21 @@ def apply_hashes(record: ItemRecord, result: dict[str, Any], min_quality: int) -
         str(name): [(str(variant), str(value)) for variant, value in pairs]
         for name, pairs in (result.get("hash_values") or {}).items()
     }
-    return ItemHashes(digests=digests, pdq_variants=variants, video=frames or None, values=values)
+    return ItemHashes(
+        digests=digests,
+        pdq_variants=variants,
+        video=frames or None,
+        values=values,
+        video_variants=_video_variants(record, result),
+    )
+
+
+def _video_variants(record: ItemRecord, result: dict[str, Any]) -> dict[str, VideoHash]:
+    """A movie's extra frames by variant; one a worker sent malformed is left out, with an error."""
+    found: dict[str, VideoHash] = {}
+    for name, text in (result.get("video_variants") or {}).items():
+        try:
+            found[str(name)] = vpdq_from_text(str(text))
+        except ValueError as error:
+            record.errors.append(ItemError("vpdq-variants", f"{name} frames unreadable: {error}"))
+    return found

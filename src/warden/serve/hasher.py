@@ -68,6 +68,9 @@ class UploadHasher:
                 "max_image_pixels": config.max_image_pixels,
                 "max_image_bytes": config.max_upload_bytes,
                 "max_video_seconds": config.max_video_seconds,  # refused before decoding, if it says so
+                # The service's banks match a video by its vPDQ; the dense, mirrored and trimmed frames a
+                # scan also hashes (excerpts and edited copies) are not looked up here yet.
+                "video_variants": False,
             }
         )
         self._free: queue.Queue[HashingPool[int]] = queue.Queue()
