@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if differ:
             print(f"reports DIFFER from the local scan's: {', '.join(differ)}")
             return 1
-        print("reports: the three report.json files are the same (times, UUIDs and paths masked)")
+        print(f"reports: the {len(rows)} report.json files are the same (times, UUIDs and paths masked)")
     return 0
 
 
