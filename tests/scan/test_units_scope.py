@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.evidence import images
+from warden.cli import main
 from warden.evidence.base import Item, PartitionedContainer, Step
 from warden.evidence.containers import limits_from_settings, register_built_in
 from warden.evidence.sources import source_for
@@ -48,3 +51,18 @@ def test_the_parts_of_an_image_walk_to_the_whole_image_each_item_once() -> None:
 
 def _item(path: str) -> Item:
     return Item(tuple(Step("file", name) for name in path.split("//")))
+
+
+def test_a_malformed_evidence_resources_setting_is_refused_before_the_case_is_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "evidence").mkdir()
+    hashset = tmp_path / "set.csv"
+    hashset.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "0" * 32 + ",,,,A,X\n")
+    monkeypatch.setenv("WARDEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WARDEN_KEY_FILE", str(tmp_path / "keys" / "key"))
+    monkeypatch.setenv("WARDEN_RAY_EVIDENCE_RESOURCES", "/mnt/a")  # no "=RESOURCE"
+    args = ["scan", str(tmp_path / "evidence"), "--hashset", str(hashset), "--case", str(tmp_path / "case")]
+    assert main([*args, "--ray", "127.0.0.1:1", "--quiet"]) == 2  # no cluster is asked
+    assert "'/mnt/a' is not PREFIX=RESOURCE" in capsys.readouterr().err
+    assert not (tmp_path / "case").exists()

@@ -21,7 +21,7 @@ from warden.case.folder import Case, EvidenceRecord, operator_name
 from warden.case.items import done_keys, paths_recorded_differently, write_items
 from warden.case.redo import forget, to_redo
 from warden.case.storage_errors import as_warden_error, case_storage
-from warden.errors import CaseError, WardenError
+from warden.errors import CaseError, UsageError, WardenError
 from warden.evidence.base import EvidenceSource, Item, JsonScalar, Limits
 from warden.evidence.containers import BUILT_IN as CONTAINER_BUILT_IN
 from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
@@ -41,7 +41,7 @@ from warden.scan.ray_pool import RayHashingPool
 from warden.scan.recording import apply_hashes, record_for
 from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError, spool_failure
 from warden.scan.unit_scan import ScanUnits, Unit
-from warden.scan.units import WHOLE, Scope
+from warden.scan.units import WHOLE, Scope, resources_for
 from warden.scan.worker import with_hash_types
 
 
@@ -101,6 +101,11 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
     if spool_parent is not None:
         outputs["spool"] = spool_parent
     refuse_writing_into_evidence(options.evidence, outputs)
+    if options.ray or settings.get_str(settings.RAY_ADDRESS):
+        try:  # told before the case is touched and before minutes of connecting to a cluster
+            resources_for("/", settings.get_str(settings.RAY_EVIDENCE_RESOURCES))
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
     with case.scanning():
