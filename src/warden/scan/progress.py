@@ -7,7 +7,7 @@ Large items being read right now are reported with how far each has got.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,3 +72,19 @@ class SilentProgress:
 
     def finish(self) -> None:
         """Ignore."""
+
+
+def copying(progress: Progress, path: str, size: int | None) -> Callable[[int], None] | None:
+    """What a spool's copy of a large item tells as it goes (every 16 MiB), shown on ``progress``; None
+    for a small item or when nobody watches."""
+    total = size or 0
+    if total < LARGE_ITEM_BYTES or isinstance(progress, SilentProgress):
+        return None
+    shown = [0]
+
+    def copied(done: int) -> None:
+        if done - shown[0] >= 16 * 1024 * 1024:
+            shown[0] = done
+            progress.reading([Reading(path, done, total, doing="copying")])
+
+    return copied

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from warden.evidence.walk import Found
@@ -78,3 +79,26 @@ def _video_variants(record: ItemRecord, result: dict[str, Any]) -> dict[str, Vid
         except ValueError as error:
             record.errors.append(ItemError("vpdq-variants", f"{name} frames unreadable: {error}"))
     return found
+
+
+def refused(
+    params: object, reason: str, labels: Mapping[Any, str], batch: Sequence[tuple[int, ItemRecord]]
+) -> str:
+    """Which item the case database refused, and why, for the error message.
+
+    Args:
+        params: the refused statement's parameters (a dict naming ``path`` and ``evidence_id``, if known).
+        reason: the database's own words.
+        labels: exhibit labels by evidence id.
+        batch: what was being written (its first item is named when the parameters do not say).
+    """
+    named = params if isinstance(params, dict) else {}
+    path, evidence_id = named.get("path"), named.get("evidence_id")
+    if path is None and batch:
+        evidence_id, path = batch[0][0], batch[0][1].path
+    why = reason.strip().splitlines()[0] if reason.strip() else "a constraint failed"
+    return (
+        f"the case database refused to record the item {labels.get(evidence_id, '?')}//{path} "
+        f"({why}); the items recorded before it are kept. Two items of one evidence may not share a "
+        "path: this is a fault in Warden, please report it with this message"
+    )

@@ -35,10 +35,10 @@ from warden.registry import PROBLEMS as PLUGIN_PROBLEMS
 from warden.scan.evidence_roots import refuse_writing_into_evidence, register_evidence, survey
 from warden.scan.matcher import match_item
 from warden.scan.pool import HOLD, HashingPool, WorkerFailure, cpu_count
-from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress
+from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress, copying
 from warden.scan.raised import RaisedLimits
 from warden.scan.ray_pool import RayHashingPool
-from warden.scan.recording import apply_hashes, record_for
+from warden.scan.recording import apply_hashes, record_for, refused
 from warden.scan.spool import NO_SPACE_ERRNOS, Spool, SpoolError, spool_failure
 from warden.scan.unit_scan import ScanUnits, Unit
 from warden.scan.units import WHOLE, Scope, resources_for
@@ -364,7 +364,9 @@ class _Scan:
             try:
                 limits = self.raised.limits_for(evidence.id)
                 limits = limits if limits.exhibit else replace(limits, exhibit=evidence.label)
-                spooled = spool.put(found.item, limits, self._copying(item_record))
+                spooled = spool.put(
+                    found.item, limits, copying(self.progress, item_record.path, item_record.size)
+                )
             except SpoolError as error:
                 if attempt == 1 and spool.holding:
                     # Copies for the items in flight may be what fills the spool: let them finish, try again.
@@ -380,20 +382,6 @@ class _Scan:
                 self.progress.reading([])
             yield _Task(evidence, item_record, spooled, is_root, counted), str(spooled)
             return
-
-    def _copying(self, record: ItemRecord) -> Any:
-        """What ``Spool.put`` tells of a large item's copy: shown as it goes, every 16 MiB."""
-        size = record.size or 0
-        if size < LARGE_ITEM_BYTES or isinstance(self.progress, SilentProgress):
-            return None
-        shown = [0]
-
-        def copied(done: int) -> None:
-            if done - shown[0] >= 16 * 1024 * 1024:
-                shown[0] = done
-                self.progress.reading([Reading(record.path, done, size, doing="copying")])
-
-        return copied
 
     def _show_reading(self, pool: HashingPool[_Task] | RayHashingPool[_Task]) -> None:
         self.progress.reading(
@@ -426,25 +414,12 @@ class _Scan:
                     forget(connection, replaced, actor=operator_name(), scan_id=self.scan_id)
                     write_items(connection, self.batch, scan_id=self.scan_id, hashset_ids=self.set_ids)
             except IntegrityError as error:
-                raise CaseError(self._refused(error)) from error
+                labels = {record.id: record.label for record, _ in self.evidence}
+                raise CaseError(refused(error.params, str(error.orig), labels, self.batch)) from error
             except (OSError, SQLAlchemyError) as error:
                 raise as_warden_error(error, self.where, "recording items") from error
             self.batch.clear()
         self.last_commit = time.monotonic()
-
-    def _refused(self, error: IntegrityError) -> str:
-        """Which item the database refused, and why, for the error message."""
-        labels: dict[Any, str] = {record.id: record.label for record, _ in self.evidence}
-        params = error.params if isinstance(error.params, dict) else {}
-        path, evidence_id = params.get("path"), params.get("evidence_id")
-        if path is None and self.batch:
-            evidence_id, path = self.batch[0][0], self.batch[0][1].path
-        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "a constraint failed"
-        return (
-            f"the case database refused to record the item {labels.get(evidence_id, '?')}//{path} "
-            f"({reason}); the items recorded before it are kept. Two items of one evidence may not share a "
-            "path: this is a fault in Warden, please report it with this message"
-        )
 
     def _finish(self, status: str, *, quietly: bool) -> None:
         """Record the batch and how the scan ended; ``quietly`` when an error is already on its way out
