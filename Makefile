@@ -5,17 +5,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-case
 DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg \
-	unar mtools dosfstools e2fsprogs ntfs-3g exfatprogs ewf-tools fdisk gdisk hashdeep libgsf-bin \
+	unar mtools dosfstools e2fsprogs ntfs-3g exfatprogs ewf-tools qemu-utils xorriso fdisk gdisk hashdeep libgsf-bin \
 	chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils postgresql nginx wget
 # Commands the tests and the scan use, one per Debian package above (besides the FFmpeg libraries).
-DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire sfdisk sgdisk hashdeep gsf \
+DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire qemu-img xorriso sfdisk sgdisk hashdeep gsf \
 	chromium pdftotext nginx wget
 
 .PHONY: install system-deps demo test test-quick lint types unit unit-quick bench clean
 
 # A C compiler builds Warden's PDQ index search and pdqhash; FFmpeg's development libraries are what vpdq
 # builds against; unar reads RAR archives; the rest build the test disk images and thumbnail caches
-# (mtools, dosfstools, e2fsprogs, ntfs-3g, exfatprogs, ewf-tools, fdisk, gdisk, libgsf-bin), run the
+# (mtools, dosfstools, e2fsprogs, ntfs-3g, exfatprogs, ewf-tools, fdisk, gdisk, libgsf-bin; qemu-utils for the
+# virtual disks, xorriso for ISO images), run the
 # benchmarks' competitors (hashdeep; wget, beside warden crawl) and the review app's browser tests
 # (chromium), render the court report's PDF (pango, fonts) and check it (poppler-utils), and the PostgreSQL
 # server the case-database tests start on loopback (postgresql), and the reverse proxy the review app is
@@ -34,7 +35,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.installed: pyproject.toml $(BIN)/python | system-deps
-	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,web,serve,exchanges,report,postgres,crawl,bench,ray,dev]'
+	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,vdisk,web,serve,exchanges,report,postgres,crawl,bench,ray,dev]'
 	touch $@
 
 install: system-deps $(VENV)/.installed

@@ -18,6 +18,21 @@ GROUP = "warden.containers"
 
 BUILT_IN: tuple[str, ...] = (
     "e01",
+    "vhd",
+    "vhdx",
+    "vmdk",
+    "qcow",
+    "vdi",
+    "iso9660",
+    # Recognised, not opened (evidence/unopened.py): before raw-image, which could take a BitLocker boot
+    # sector or an LVM label for a disk and find nothing in it.
+    "apfs",
+    "bitlocker",
+    "luks",
+    "corestorage",
+    "xfs",
+    "lvm2",
+    "udf",
     "raw-image",
     "zip",
     "7z",

@@ -25,7 +25,7 @@ from typing import Any
 import pytsk3
 
 from warden import settings
-from warden.evidence.base import Item, Limits, Step
+from warden.evidence.base import HEAD_BYTES, Item, Limits, Step
 from warden.evidence.carving import Reader, carved_items
 from warden.evidence.file_system import (
     TSK_ERRORS,
@@ -36,6 +36,7 @@ from warden.evidence.file_system import (
     tsk_message,
 )
 from warden.evidence.limits import refusal
+from warden.evidence.unopened import volume_format
 from warden.model.states import State
 
 SECTOR = 512
@@ -206,6 +207,13 @@ class _DiskWalk:
         fs, error = self._open_fs(volume.start)
         if fs is None:
             what = "carved whole" if self.carve else "not read"
+            try:
+                known = volume_format(self.read(volume.start, min(HEAD_BYTES, end - volume.start)))
+            except OSError:
+                known = None  # its bytes cannot be read: carving says so
+            if known is not None:
+                # An encrypted or unsupported volume is named, so the report says what was not examined.
+                error = f"{known.label}: {known.why} ({error})"
             yield self._problem(steps, f"no file system The Sleuth Kit reads: {error}; {what}")
             yield from self._carved(steps, [(volume.start, end, "unallocated")])
             return

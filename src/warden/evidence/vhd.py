@@ -1,0 +1,85 @@
+"""Microsoft virtual disks, VHD (Virtual PC, Hyper-V) and VHDX (Hyper-V), via libvhdi.
+
+Recognised by their signatures: a dynamic or differencing VHD starts with a copy of its footer
+(``conectix``); a VHDX with its file type identifier (``vhdxfile``). A fixed VHD is the raw disk followed by
+a 512-byte footer, so it is recognised and read as a raw image (:mod:`warden.evidence.raw_image`). The media
+is read through ``pyvhdi`` (PyPI ``libvhdi-python``, in ``warden[vdisk]``). A differencing disk holds only
+the changes to a parent image and is recorded "not examined", naming its parent.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any, BinaryIO
+
+from warden.evidence.base import ContainerError, Item
+from warden.evidence.virtual_disk import (
+    Media,
+    OpenedFiles,
+    VirtualDiskContainer,
+    binding,
+    own_stream,
+    reason,
+)
+
+VHD_SIGNATURE = b"conectix"
+VHDX_SIGNATURE = b"vhdxfile"
+_DIFFERENCING = 4
+"""libvhdi's disk type of a differencing disk (``pyvhdi.disk_types.DIFFERENTIAL``)."""
+
+
+class _Vhdi:
+    """An open libvhdi file as :class:`~warden.evidence.virtual_disk.Media`."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.size = int(handle.get_media_size())
+
+    def read(self, offset: int, length: int) -> bytes:
+        data: bytes = self.handle.read_buffer_at_offset(length, offset)
+        return data
+
+
+class _VhdiContainer(VirtualDiskContainer):
+    def open_media(
+        self, stack: ExitStack, stream: BinaryIO | None, container: Item, files: OpenedFiles
+    ) -> Media:
+        pyvhdi = binding("pyvhdi", "libvhdi-python", self.label)
+        source = own_stream(stack, stream, container)
+        files.names.append(container.steps[-1].name)
+        files.streams.append(source)
+        handle = pyvhdi.file()
+        try:
+            handle.open_file_object(source)
+        except (OSError, ValueError, MemoryError) as error:
+            raise ContainerError(f"{self.label} header is damaged: {reason(error)}") from None
+        stack.callback(handle.close)
+        if int(handle.get_disk_type()) == _DIFFERENCING:
+            parent = handle.get_parent_filename() or "unnamed"
+            raise ContainerError(
+                f"a differencing {self.label}: it holds only the changes to its parent image ({parent}); "
+                "differencing disks are not supported yet"
+            )
+        return _Vhdi(handle)
+
+
+class VhdContainer(_VhdiContainer):
+    """A dynamic VHD (a fixed one is read as a raw image)."""
+
+    name = "vhd"
+    label = "VHD"
+
+    def sniff(self, head: bytes, size: int | None) -> bool:
+        """The footer's copy at byte 0: ``conectix``."""
+        return head.startswith(VHD_SIGNATURE)
+
+
+class VhdxContainer(_VhdiContainer):
+    """A VHDX (fixed or dynamic)."""
+
+    name = "vhdx"
+    label = "VHDX"
+
+    def sniff(self, head: bytes, size: int | None) -> bool:
+        """The file type identifier at byte 0: ``vhdxfile``."""
+        return head.startswith(VHDX_SIGNATURE)

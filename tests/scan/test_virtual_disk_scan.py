@@ -1,0 +1,102 @@
+"""Issue 14 end to end: the same disk as raw, QCOW2, VDI and VHDX gives the same counts and item MD5s in
+``report.json``; a damaged virtual disk and an encrypted volume are listed under "not examined"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.evidence import images, virtual_disks
+from tests.scan.conftest import store_env
+from warden.cli import main
+
+pytestmark = pytest.mark.slow  # four small scans
+
+LISTED = {"tench": "A", "shark": "B", "pinscher": "C", "volcano": "C"}
+"""Photos on the disk, listed with made-up categories: live on both partitions, live, deleted, carved."""
+
+
+def scan(evidence: Path, root: Path, hashset: Path) -> dict[str, Any]:
+    with pytest.MonkeyPatch.context() as patch:
+        store_env(patch, root)
+        patch.setenv("TZ", "UTC")
+        args = ["scan", str(evidence), "--hashset", str(hashset), "--case", str(root / "c")]
+        assert main([*args, "--workers", "1", "--quiet"]) == 0
+    result: dict[str, Any] = json.loads((root / "c" / "report.json").read_text())
+    return result
+
+
+@pytest.fixture(scope="module")
+def hashset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rows = [
+        f"{hashlib.md5(images.photo_bytes(name)).hexdigest()},,,,{category},{name}"
+        for name, category in LISTED.items()
+    ]
+    path = tmp_path_factory.mktemp("set") / "set.csv"
+    path.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reports(hashset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    for module in ("pyqcow", "pyvhdi"):
+        pytest.importorskip(module, reason="pip install 'warden[vdisk]'")
+    disks = virtual_disks.virtual_disks()
+    evidence = {
+        "raw": images.mbr_disk().path,
+        "qcow2": virtual_disks.path_of(disks, "qcow2"),
+        "vdi": virtual_disks.path_of(disks, "vdi"),
+        "vhdx": virtual_disks.path_of(disks, "vhdx"),
+    }
+    return {key: scan(path, tmp_path_factory.mktemp(key), hashset) for key, path in evidence.items()}
+
+
+def inside(report: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
+    """Each item below the evidence file: its path without the file's own name, MD5 and state."""
+    return {
+        item["path"].split("//", 1)[1]: (item["md5"], item["state"])
+        for item in report["items"]
+        if "//" in item["path"]
+    }
+
+
+@pytest.mark.parametrize("key", ["qcow2", "vdi", "vhdx"])
+def test_each_format_counts_and_hashes_as_the_raw_disk(key: str, reports: dict[str, dict[str, Any]]) -> None:
+    raw, other = reports["raw"], reports[key]
+    assert other["summary"]["by_category"] == raw["summary"]["by_category"]
+    assert other["summary"]["files_total"] == raw["summary"]["files_total"]
+    assert inside(other) == inside(raw)
+    assert other["not_examined"] == raw["not_examined"] == []
+    assert raw["summary"]["by_category"]["C"]["stills_files"] == 3  # deleted twice, carved once
+    matched = {item["match"]["source_id"] for item in other["items"] if item["match"]}
+    assert matched == set(LISTED)
+    details = other["case"]["evidence"][0]["details"]
+    assert details["format"] == virtual_disks.CONTAINER[key]
+    assert details["computed_md5"] == hashlib.md5(images.mbr_disk().path.read_bytes()).hexdigest()
+
+
+def test_what_cannot_be_opened_is_listed_as_not_examined(hashset: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pyvhdi")
+    disks = virtual_disks.virtual_disks()
+    folder = tmp_path / "seized"
+    folder.mkdir()
+    data = bytearray(virtual_disks.path_of(disks, "vhdx").read_bytes())
+    data[8 : 1 << 20] = bytes((1 << 20) - 8)  # the headers and region tables wiped, the signature kept
+    (folder / "vm.vhdx").write_bytes(bytes(data))
+    luks = bytearray(1 << 20)
+    luks[:8] = b"LUKS\xba\xbe\x00\x02"
+    (folder / "secret.img").write_bytes(bytes(luks))
+    shutil.copy(images.photo(next(iter(LISTED))), folder / "loose.jpg")
+    report = scan(folder, tmp_path / "case", hashset)
+    listed = {entry["path"]: entry for entry in report["not_examined"]}
+    assert set(listed) == {"vm.vhdx", "secret.img"}
+    assert listed["vm.vhdx"]["format"] == "vhdx"
+    assert "VHDX header is damaged" in listed["vm.vhdx"]["reason"]
+    assert listed["secret.img"]["format"] == "luks"
+    assert "encrypted" in listed["secret.img"]["reason"]
+    assert report["summary"]["by_category"]["A"]["stills_files"] == 1  # the loose photo is still counted
