@@ -9,31 +9,20 @@ reason.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warden.evidence.base import ContainerError, Item
 from warden.evidence.virtual_disk import (
+    LibyalMedia,
     Media,
     OpenedFiles,
     VirtualDiskContainer,
     binding,
+    open_libyal,
     own_stream,
-    reason,
 )
 
 SIGNATURE = b"QFI\xfb"
-
-
-class _Qcow:
-    """An open libqcow file as :class:`~warden.evidence.virtual_disk.Media`."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.size = int(handle.get_media_size())
-
-    def read(self, offset: int, length: int) -> bytes:
-        data: bytes = self.handle.read_buffer_at_offset(length, offset)
-        return data
 
 
 class QcowContainer(VirtualDiskContainer):
@@ -53,12 +42,7 @@ class QcowContainer(VirtualDiskContainer):
         source = own_stream(stack, stream, container)
         files.names.append(container.steps[-1].name)
         files.streams.append(source)
-        handle = pyqcow.file()
-        try:
-            handle.open_file_object(source)
-        except (OSError, ValueError, MemoryError) as error:
-            raise ContainerError(f"{self.label} header is damaged: {reason(error)}") from None
-        stack.callback(handle.close)
+        handle = open_libyal(stack, pyqcow.file(), source, f"{self.label} header is damaged")
         backing = handle.get_backing_filename()
         if backing:
             raise ContainerError(
@@ -67,4 +51,4 @@ class QcowContainer(VirtualDiskContainer):
             )
         if handle.is_locked():
             raise ContainerError(f"an encrypted {self.label}: encrypted images are not supported yet")
-        return _Qcow(handle)
+        return LibyalMedia(handle)

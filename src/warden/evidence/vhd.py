@@ -10,34 +10,23 @@ the changes to a parent image and is recorded "not examined", naming its parent.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from warden.evidence.base import ContainerError, Item
 from warden.evidence.virtual_disk import (
+    LibyalMedia,
     Media,
     OpenedFiles,
     VirtualDiskContainer,
     binding,
+    open_libyal,
     own_stream,
-    reason,
 )
 
 VHD_SIGNATURE = b"conectix"
 VHDX_SIGNATURE = b"vhdxfile"
 _DIFFERENCING = 4
 """libvhdi's disk type of a differencing disk (``pyvhdi.disk_types.DIFFERENTIAL``)."""
-
-
-class _Vhdi:
-    """An open libvhdi file as :class:`~warden.evidence.virtual_disk.Media`."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.size = int(handle.get_media_size())
-
-    def read(self, offset: int, length: int) -> bytes:
-        data: bytes = self.handle.read_buffer_at_offset(length, offset)
-        return data
 
 
 class _VhdiContainer(VirtualDiskContainer):
@@ -48,19 +37,14 @@ class _VhdiContainer(VirtualDiskContainer):
         source = own_stream(stack, stream, container)
         files.names.append(container.steps[-1].name)
         files.streams.append(source)
-        handle = pyvhdi.file()
-        try:
-            handle.open_file_object(source)
-        except (OSError, ValueError, MemoryError) as error:
-            raise ContainerError(f"{self.label} header is damaged: {reason(error)}") from None
-        stack.callback(handle.close)
+        handle = open_libyal(stack, pyvhdi.file(), source, f"{self.label} header is damaged")
         if int(handle.get_disk_type()) == _DIFFERENCING:
             parent = handle.get_parent_filename() or "unnamed"
             raise ContainerError(
                 f"a differencing {self.label}: it holds only the changes to its parent image ({parent}); "
                 "differencing disks are not supported yet"
             )
-        return _Vhdi(handle)
+        return LibyalMedia(handle)
 
 
 class VhdContainer(_VhdiContainer):

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
 from warden.evidence.carving import Reader
@@ -78,6 +78,32 @@ def reason(error: BaseException) -> str:
     specific = [part for part in parts if not part.startswith("unable to")]
     located = [part for part in parts if "offset" in part]
     return (specific or located or parts or [type(error).__name__])[0]
+
+
+class LibyalMedia:
+    """An open libyal handle (libvhdi, libvmdk, libqcow: the same calls) as :class:`Media`."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.size = int(handle.get_media_size())
+
+    def read(self, offset: int, length: int) -> bytes:
+        data: bytes = self.handle.read_buffer_at_offset(length, offset)
+        return data
+
+
+def open_libyal(stack: ExitStack, handle: Any, source: BinaryIO, damaged: str) -> Any:
+    """Open a libyal ``handle`` on ``source`` and close it with ``stack``; returns the handle.
+
+    Raises:
+        ContainerError: the library refuses it; the message starts with ``damaged``.
+    """
+    try:
+        handle.open_file_object(source)
+    except (OSError, ValueError, MemoryError) as error:
+        raise ContainerError(f"{damaged}: {reason(error)}") from None
+    stack.callback(handle.close)
+    return handle
 
 
 def _guarded(media: Media, label: str) -> Reader:

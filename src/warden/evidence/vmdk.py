@@ -24,10 +24,12 @@ from typing import Any, BinaryIO
 
 from warden.evidence.base import HEAD_BYTES, ContainerError, Item
 from warden.evidence.virtual_disk import (
+    LibyalMedia,
     Media,
     OpenedFiles,
     VirtualDiskContainer,
     binding,
+    open_libyal,
     own_stream,
     reason,
 )
@@ -53,18 +55,6 @@ def _embedded_descriptor(head: bytes) -> bool:
         and at + len(DESCRIPTOR_SIGNATURE) <= len(head)
         and head[at:].startswith(DESCRIPTOR_SIGNATURE)
     )
-
-
-class _Vmdk:
-    """An open libvmdk handle as :class:`~warden.evidence.virtual_disk.Media`."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.size = int(handle.get_media_size())
-
-    def read(self, offset: int, length: int) -> bytes:
-        data: bytes = self.handle.read_buffer_at_offset(length, offset)
-        return data
 
 
 class VmdkContainer(VirtualDiskContainer):
@@ -95,12 +85,7 @@ class VmdkContainer(VirtualDiskContainer):
         source.seek(0)
         files.names.append(container.steps[-1].name)
         files.streams.append(source)
-        handle = pyvmdk.handle()
-        try:
-            handle.open_file_object(source)
-        except (OSError, ValueError, MemoryError) as error:
-            raise ContainerError(f"{self.label} descriptor or header is damaged: {reason(error)}") from None
-        stack.callback(handle.close)
+        handle = open_libyal(stack, pyvmdk.handle(), source, f"{self.label} descriptor or header is damaged")
         if int(handle.get_parent_content_identifier()) != _NO_PARENT:
             parent = handle.get_parent_filename() or "unnamed"
             raise ContainerError(
@@ -112,7 +97,7 @@ class VmdkContainer(VirtualDiskContainer):
             handle.open_extent_data_files_as_file_objects(extents)
         except (OSError, ValueError, MemoryError) as error:
             raise ContainerError(f"{self.label} extent is damaged or missing: {reason(error)}") from None
-        return _Vmdk(handle)
+        return LibyalMedia(handle)
 
     def _extents(self, stack: ExitStack, handle: Any, container: Item, files: OpenedFiles) -> list[BinaryIO]:
         """The extent files a descriptor names, opened from its own folder."""
