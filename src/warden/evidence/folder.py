@@ -10,6 +10,7 @@ from pathlib import Path
 
 from warden import settings
 from warden.clock import from_timestamp
+from warden.evidence import ios_backup
 from warden.evidence.base import Item, Step
 from warden.evidence.names import escape
 
@@ -89,32 +90,67 @@ class FolderSource:
         return path.is_dir() and not path.is_symlink()
 
     def items(self, path: Path) -> Iterator[Item]:
-        """Every file below ``path``; unreadable or too-deep folders become items with a problem."""
-        max_depth = settings.get_int(settings.MAX_DEPTH)
-        stack: list[tuple[str, str, int, tuple[int, int] | None]] = [(str(path), "", 0, None)]
-        while stack:
-            fs_dir, rel_dir, depth, identity = stack.pop()
-            try:
-                entries = _listing(fs_dir, identity)
-            except OSError as exc:
-                yield _problem(rel_dir or ".", f"folder cannot be listed: {exc.strerror}")
+        """Every file below ``path``; unreadable or too-deep folders become items with a problem. An iOS
+        backup folder (the root or one below it) is listed through its manifest (:mod:`.ios_backup`)."""
+        yield from _walk(str(path), "", 0, None)
+
+
+Frame = tuple[str, str, int, tuple[int, int] | None]
+"""A folder to list: its path, its path text in the evidence, its depth and its identity as listed."""
+
+
+def _walk(
+    fs_root: str,
+    rel_root: str,
+    depth_root: int,
+    identity_root: tuple[int, int] | None,
+    *,
+    backups: bool = True,
+) -> Iterator[Item]:
+    max_depth = settings.get_int(settings.MAX_DEPTH)
+    stack: list[Frame] = [(fs_root, rel_root, depth_root, identity_root)]
+    while stack:
+        fs_dir, rel_dir, depth, identity = stack.pop()
+        try:
+            entries = _listing(fs_dir, identity)
+        except OSError as exc:
+            yield _problem(rel_dir or ".", f"folder cannot be listed: {exc.strerror}")
+            continue
+        if backups and ios_backup.is_backup(entries):
+            yield from _backup(fs_dir, rel_dir, depth, identity, entries)
+            continue
+        subfolders: list[Frame] = []
+        for name, st in entries:
+            rel = f"{rel_dir}/{path_name(name)}" if rel_dir else path_name(name)
+            fs_path = os.path.join(fs_dir, name)
+            if isinstance(st, OSError):
+                yield _problem(rel, f"cannot be read: {st.strerror}")
                 continue
-            subfolders: list[tuple[str, str, int, tuple[int, int] | None]] = []
-            for name, st in entries:
-                rel = f"{rel_dir}/{path_name(name)}" if rel_dir else path_name(name)
-                fs_path = os.path.join(fs_dir, name)
-                if isinstance(st, OSError):
-                    yield _problem(rel, f"cannot be read: {st.strerror}")
-                    continue
-                if stat.S_ISDIR(st.st_mode):
-                    if depth + 1 > max_depth:
-                        yield _problem(rel, f"folder deeper than {max_depth} levels, not read")
-                    else:
-                        subfolders.append((fs_path, rel, depth + 1, (st.st_dev, st.st_ino)))
-                    continue
-                yield _ref(rel, fs_path, st)
-            # Reversed onto the stack so folders are visited in sorted order.
-            stack.extend(reversed(subfolders))
+            if stat.S_ISDIR(st.st_mode):
+                if depth + 1 > max_depth:
+                    yield _problem(rel, f"folder deeper than {max_depth} levels, not read")
+                else:
+                    subfolders.append((fs_path, rel, depth + 1, (st.st_dev, st.st_ino)))
+                continue
+            yield _ref(rel, fs_path, st)
+        # Reversed onto the stack so folders are visited in sorted order.
+        stack.extend(reversed(subfolders))
+
+
+def _backup(
+    fs_dir: str,
+    rel_dir: str,
+    depth: int,
+    identity: tuple[int, int] | None,
+    entries: ios_backup.Listing,
+) -> Iterator[Item]:
+    """An iOS backup folder: why its manifest could not be used (if so), its files (stored files named by
+    their phone paths), then the files its manifest names that it does not hold."""
+    backup = ios_backup.IosBackup(fs_dir, rel_dir, entries)
+    yield from backup.facts
+    for item in _walk(fs_dir, rel_dir, depth, identity, backups=False):
+        yield backup.relabel(item)
+    yield from backup.missing()
 
 
 def _listing(fs_dir: str, identity: tuple[int, int] | None) -> list[tuple[str, os.stat_result | OSError]]:

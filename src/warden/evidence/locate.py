@@ -114,6 +114,8 @@ def _direct(root: Path, relative: str) -> Item | None:
             return None
         if level < len(parts) and not stat.S_ISDIR(st.st_mode):
             return None
+        if level == len(parts) and stat.S_ISDIR(st.st_mode):
+            return None  # a folder holding the item's first level (an iOS backup's): list the root
     item = next(iter(FileSource().items(place)), None)
     return replace(item, steps=(Step("file", relative),)) if item is not None else None
 

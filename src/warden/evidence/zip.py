@@ -12,10 +12,12 @@ import stat
 import struct
 import zipfile
 from collections.abc import Generator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
-from warden.evidence.base import ContainerError, Item, JsonScalar, Limits
+from warden.evidence import ufdr
+from warden.evidence.base import ContainerError, Item, JsonScalar, Limits, Step
 from warden.evidence.bounded import Decoded, cheaply_seekable
 from warden.evidence.members import ENCRYPTED, Members, dos_time, epoch_time, iso_utc, safe_name
 from warden.evidence.names import zip_name
@@ -80,6 +82,10 @@ def _expand(stream: BinaryIO, container: Item, limits: Limits) -> Iterator[Item]
     with listing.archive:
         infos = listing.archive.infolist()
         shared = overlapping(infos)
+        # A UFDR (a phone extraction's reader package) names each member's path on the phone.
+        report = ufdr.report_for(listing.archive, limits)
+        if report is not None and report.problem is not None:
+            yield _ufdr_fact(container, report.problem)
         for index, info in enumerate(infos):
             if info.orig_filename.endswith(("/", "\\")) and info.file_size == 0:
                 continue
@@ -90,12 +96,15 @@ def _expand(stream: BinaryIO, container: Item, limits: Limits) -> Iterator[Item]
                 yield members.overflow(rest)
                 break
             overlap = shared.get(index)
-            yield _member(
+            item = _member(
                 listing.archive, info, members, recovered=listing.damage is not None, overlap=overlap
             )
+            yield item if report is None else report.annotate(item, info.orig_filename)
         else:
             if listing.over_limit:
                 yield members.overflow(listing.skipped)
+            elif report is not None:
+                yield from _not_in_archive(report, members)
         if listing.truncated is not None:
             name, offset, size = listing.truncated
             if name is not None:
@@ -112,6 +121,22 @@ def _expand(stream: BinaryIO, container: Item, limits: Limits) -> Iterator[Item]
         raise ContainerError(
             f"zip central directory {listing.damage}: {found} entries recovered from local headers{ends}"
         )
+
+
+def _ufdr_fact(container: Item, problem: str) -> Item:
+    step = Step("error", f"({ufdr.FORMAT} report)", {"container": ufdr.FORMAT})
+    return Item(steps=(*container.steps, step), state=container.state, problem=problem, not_examined=True)
+
+
+def _not_in_archive(report: ufdr.Report, members: Members) -> Iterator[Item]:
+    """A fact for each file the UFDR's report names whose member the archive does not hold."""
+    for phone in report.unseen():
+        if members.full:
+            yield members.overflow(None)
+            return
+        problem = f"named in the UFDR's {ufdr.REPORT} but not in the archive: nothing to read"
+        item = members.item(phone.local_path, phone.detail, size=None, problem=problem)
+        yield replace(item, not_examined=True)
 
 
 def _member(
