@@ -20,9 +20,7 @@ def main() -> int:
     """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, a
     website crawl (vs wget), the service under load (vs HMA), a scan on one machine beside Ray clusters."""
     print("=" * 100)
-    print(
-        "Hashing: Warden's PDQ against full decode + pdqhash, the way Meta's Hasher-Matcher-Actioner hashes"
-    )
+    print("Hashing: Warden's full item beside the naive pipeline, PDQ alone and the decode ceiling; vPDQ")
     print("=" * 100, flush=True)
     code = bench_hashing.main([])
     print()

@@ -8,11 +8,12 @@ refused, so two plug-ins can never silently shadow each other and a plug-in neve
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
+
+# importlib.metadata (about 25 ms with what it pulls in) and inspect are imported where a registry first
+# loads its entry points: a command such as `warden hash` uses only registries filled in code.
 
 T = TypeVar("T")
 
@@ -44,6 +45,8 @@ def instance_of(kind: type, **options: Any) -> Callable[[Any], Any]:
     protocol, which is why ``kind`` is a plain ``type``)."""
 
     def make(loaded: Any) -> Any:
+        import inspect
+
         if isinstance(loaded, type):
             takes = inspect.signature(loaded).parameters
             loaded = loaded(**{name: value for name, value in options.items() if name in takes})
@@ -94,6 +97,8 @@ class Registry(Generic[T]):
         Raises:
             RuntimeError: a name in ``first`` has no entry point at all (Warden's metadata is not installed).
         """
+        from importlib.metadata import entry_points
+
         rank = {name: index for index, name in enumerate(first)}
         found = sorted(entry_points(group=group), key=lambda p: (rank.get(p.name, len(rank)), p.name))
         problems: list[PluginProblem] = []

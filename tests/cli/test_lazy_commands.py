@@ -3,11 +3,14 @@ the list says what each command's own help says."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
+from PIL import Image
 
 from warden.cli import _COMMANDS, cli
 
@@ -54,3 +57,38 @@ def test_a_command_run_on_its_own_first_still_has_the_groups_help_options() -> N
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert "-h, --help" in done.stdout, done.stdout + done.stderr
+
+
+def test_hash_of_a_photo_imports_only_what_hashing_a_still_needs(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (120, 90), (40, 120, 200)).save(photo)
+    probe = (
+        "import json, sys\n"
+        "from warden.cli import main\n"
+        f"code = main(['hash', {str(photo)!r}])\n"
+        "print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    code, modules = json.loads(done.stderr.strip().splitlines()[-1])
+    assert code == 0 and json.loads(done.stdout)["pdq_quality"] == 0  # a flat colour: hashed, too plain
+    loaded = set(modules)
+    assert {"warden.cli.hash", "warden.hashing.item", "warden.hashing.dihedral", "numpy"} <= loaded
+    # Other commands, the video side of hashing, the plug-in registries' entry points, and the libraries of
+    # storage, reports and servers: none of it is needed to hash a still, and all of it costs start-up time.
+    assert sorted(name for name in loaded if _not_for_a_still(name)) == []
+
+
+NOT_FOR_A_STILL = ("importlib.metadata", "vpdq", "warden.hashing.hash_types")
+NOT_FOR_A_STILL += tuple(
+    f"warden.hashing.video{part}" for part in ("", "_bars", "_frames", "_variants", "_match")
+)
+NOT_FOR_A_STILL += tuple(
+    f"warden.{part}" for part in ("case", "scan", "report", "web", "serve", "crawl", "index")
+)
+NOT_FOR_A_STILL += ("sqlalchemy", "fastapi", "jinja2", "httpx", "rich", "weasyprint", "ray")
+
+
+def _not_for_a_still(module: str) -> bool:
+    if module.startswith("warden.cli."):  # another command
+        return module != "warden.cli.hash"
+    return any(module == name or module.startswith(f"{name}.") for name in NOT_FOR_A_STILL)

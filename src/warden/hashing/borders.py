@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,9 @@ backdrop) instead gives way to the subject in one place, which is not trimmed.""
 EDGE_ROWS = 8
 """Rows past the uniform run searched for that edge, which becomes the cut: JPEG ringing spoils the last few
 rows of a bar (up to one 8 x 8 block) without being the picture yet."""
+
+Plane = TypeVar("Plane", bound=np.ndarray[Any, Any])
+"""Pixels or a luma plane: whatever is cut, rows first."""
 
 MIN_BAR_FRACTION = 0.01
 """A bar narrower than this share of the side (or 2 pixels) is ignored: PDQ barely notices it."""
@@ -119,8 +123,8 @@ def leaves_picture(borders: Borders, height: int, width: int) -> bool:
     return rows >= _least_picture(height) and columns >= _least_picture(width)
 
 
-def trim(pixels: Pixels, borders: Borders) -> Pixels:
-    """The picture inside the bars (a view, no copy).
+def trim(pixels: Plane, borders: Borders) -> Plane:
+    """The picture inside the bars (a view, no copy) of pixels or of their luma plane.
 
     Raises:
         ValueError: the cut would not leave a picture (see :func:`leaves_picture`).
@@ -128,7 +132,82 @@ def trim(pixels: Pixels, borders: Borders) -> Pixels:
     height, width = pixels.shape[:2]
     if not leaves_picture(borders, height, width):
         raise ValueError(f"cutting {borders.to_json()} off a {width}x{height} image leaves too little of it")
-    return pixels[borders.top : height - borders.bottom, borders.left : width - borders.right]
+    inside = pixels[borders.top : height - borders.bottom, borders.left : width - borders.right]
+    return cast(Plane, inside)
+
+
+CAPTION_LIKE = 0.35
+"""Least share of a caption band's rows in the band's colour (within :data:`EDGE_TOLERANCE`): text covers the
+rest. A row with less is picture, and ends the band."""
+
+CAPTION_SIZE = (0.04, 0.35)
+"""A caption band is at least the first and at most the second share of the image's height."""
+
+
+def find_caption(pixels: Pixels) -> Borders | None:
+    """A caption band added above or below the picture: a plain edge row, then rows of one colour with text
+    on it (too much to be a bar for :func:`find_borders`), cut after its last plain row where the picture
+    starts along a straight edge. None when there is none at either end.
+
+    Meme captions, subtitles burnt into a still and "caption below" layouts look so; a band laid over the
+    picture (a translucent watermark strip) is not cut, and PDQ matches those copies as they are.
+    """
+    height = pixels.shape[0]
+    top = _caption(pixels, height)
+    bottom = _caption(pixels[::-1], height)
+    if not top and not bottom:
+        return None
+    found = Borders(top=top, bottom=bottom, left=0, right=0)
+    return found if leaves_picture(found, height, pixels.shape[1]) else None
+
+
+def _caption(lines: Pixels, height: int) -> int:
+    """Rows of caption band at the start of ``lines``; 0 when there is none."""
+    least, most = (max(2, int(height * share)) for share in CAPTION_SIZE)
+    if len(lines) < most + EDGE_ROWS:
+        return 0
+    colour = _colour(lines[0])
+    # Most photos stop here: their outermost row is not one flat colour (a band's paper is).
+    if _unlike(lines[:1], colour, TOLERANCE).mean() > 1 - LINE_FRACTION:
+        return 0
+    like, end = _caption_rows(lines[: most + EDGE_ROWS], colour)
+    plain = np.flatnonzero(like[:end] >= LINE_FRACTION)
+    cut = int(plain[-1]) + 1
+    if not least <= cut <= most or like[:cut].min() >= LINE_FRACTION:
+        return 0  # too small or too large for a caption, or no text in it (a plain bar: find_borders's)
+    if _straight_edge(_unlike(lines[cut : cut + EDGE_ROWS], colour, EDGE_TOLERANCE)) is None:
+        return 0  # plain background giving way to a subject in one place, not a band ending at the picture
+    return cut
+
+
+def _caption_rows(lines: Pixels, colour: npt.NDArray[np.int16]) -> tuple[npt.NDArray[np.float64], int]:
+    """Each line's share of pixels like ``colour``, up to the first line with less than :data:`CAPTION_LIKE`
+    (picture), and that line's index (the number of lines when there is none); read a few lines at a time."""
+    shares = []
+    depth, step = 0, 8
+    while depth < len(lines):
+        chunk = lines[depth : depth + step]
+        like = 1 - _unlike(chunk, colour, EDGE_TOLERANCE).mean(axis=1)
+        shares.append(like)
+        picture = np.flatnonzero(like < CAPTION_LIKE)
+        if picture.size:
+            return np.concatenate(shares), depth + int(picture[0])
+        depth += len(chunk)
+        step *= 2
+    return np.concatenate(shares), len(lines)
+
+
+def _colour(line: Pixels) -> npt.NDArray[np.int16]:
+    """The median colour of a line of pixels, per channel (``numpy.median``, truncated; without its
+    overhead, which showed in the cost of every image)."""
+    middle = len(line) // 2
+    colour: npt.NDArray[np.int16]
+    if len(line) % 2:
+        colour = np.partition(line, middle, axis=0)[middle].astype(np.int16)
+    else:
+        halves = np.partition(line, (middle - 1, middle), axis=0)
+        colour = ((halves[middle - 1].astype(np.float64) + halves[middle]) / 2).astype(np.int16)
+    return colour
 
 
 def _least_picture(length: int) -> int:
@@ -139,16 +218,18 @@ def _bar(lines: Pixels, limit: int) -> int:
     """How many leading ``lines`` (rows of pixels) are bar, up to ``limit``; 0 when there is no bar."""
     if limit <= 0 or len(lines) == 0:
         return 0
-    colour = np.median(lines[0], axis=0).astype(np.int16)
+    colour = _colour(lines[0])
     flat = _flat_run(lines, colour, limit)
     if flat is None:
         return 0  # all one colour up to the limit: there is no picture to trim down to
     window = lines[flat : flat + EDGE_ROWS]
-    sure = _straight_edge(_unlike(window, colour, EDGE_TOLERANCE))
     if flat == 0:
-        # A bar only a few pixels wide can be all JPEG ringing; accept it only before a sharp edge.
+        # A bar only a few pixels wide can be all JPEG ringing; accept it only before a sharp edge. Most
+        # photos end here, at their first line, so the edge is looked for only past a plain one.
         outermost_plain = _unlike(lines[:1], colour, EDGE_TOLERANCE).mean() <= 1 - LINE_FRACTION
-        return sure if outermost_plain and sure is not None else 0
+        sure = _straight_edge(_unlike(window, colour, EDGE_TOLERANCE)) if outermost_plain else None
+        return sure if sure is not None else 0
+    sure = _straight_edge(_unlike(window, colour, EDGE_TOLERANCE))
     if _luma_noise(lines[:flat], colour) > MAX_NOISE:
         return 0  # a plain part of the picture (sky, water, shadow), not a bar
     # Cut where the picture surely starts; a dark picture next to a black bar never differs that much, so
@@ -160,8 +241,8 @@ def _bar(lines: Pixels, limit: int) -> int:
 def _flat_run(lines: Pixels, colour: npt.NDArray[np.int16], limit: int) -> int | None:
     """How many leading lines are within :data:`TOLERANCE` of ``colour``; None if all up to ``limit`` are."""
     depth = 0
-    step = 8
-    # Examine a few lines at a time: most images fail on the first line, so the usual cost is one line.
+    step = 1
+    # Examine a few lines at a time, doubling: most images fail on the first line, so the usual cost is one.
     while depth < limit:
         chunk = lines[depth : min(depth + step, limit)]
         failed = np.flatnonzero(_unlike(chunk, colour, TOLERANCE).mean(axis=1) > 1 - LINE_FRACTION)
@@ -180,6 +261,9 @@ def _luma_noise(lines: Pixels, colour: npt.NDArray[np.int16]) -> float:
 
 def _unlike(chunk: Pixels, colour: npt.NDArray[np.int16], tolerance: int) -> npt.NDArray[np.bool_]:
     """Which pixels of the lines differ from ``colour`` by more than ``tolerance`` in some channel."""
+    if chunk.strides[2] == 0:  # a grey image seen as three equal channels (and so is its colour): one will do
+        grey: npt.NDArray[np.bool_] = np.abs(chunk[:, :, 0].astype(np.int16) - colour[0]) > tolerance
+        return grey
     unlike: npt.NDArray[np.bool_] = np.abs(chunk.astype(np.int16) - colour).max(axis=2) > tolerance
     return unlike
 

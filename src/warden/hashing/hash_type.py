@@ -84,6 +84,9 @@ class HashSetIndex(Protocol):
     def pdq(self, pdq: str, threshold: int) -> list[tuple[int, int]]:
         """(row, distance) of every PDQ entry within ``threshold`` of ``pdq``, through the PDQ index."""
 
+    def pdq_many(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
+        """:meth:`pdq` of each of ``pdqs`` (an item's variants), in order, in one call to the index."""
+
     def videos(self) -> Sequence[tuple[int, VideoHash]]:
         """(row, frames) of every entry with a vPDQ hash."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warden import settings
 from warden.hashing.borders import Borders
@@ -14,12 +14,11 @@ from warden.hashing.digests import Identity, NotRegularFileError, open_evidence,
 from warden.hashing.pdq import FAST_MIN_SIDE, PdqVariant, pdq_hash
 from warden.hashing.robust import robust_pdq
 from warden.hashing.sniff import Sniffed, sniff
-from warden.hashing.video import VideoHashError, declared_seconds, hash_video
-from warden.hashing.video_bars import VideoBars
-from warden.hashing.video_frames import FramesError
-from warden.hashing.video_variants import video_variants
 from warden.model.hashes import Media, VideoHash, vpdq_to_text
 from warden.model.records import ItemError
+
+if TYPE_CHECKING:  # video modules are imported when a movie is hashed: `warden hash` of a photo skips them
+    from warden.hashing.video_bars import VideoBars
 
 READ, DECODE, PDQ, VPDQ = "read", "decode", "pdq", "vpdq"
 """The stages an item error can come from."""
@@ -245,6 +244,10 @@ def _hash_still(result: FileHashes, decoded: DecodedStill, options: HashOptions)
 
 
 def _hash_movie(result: FileHashes, path: Path, options: HashOptions) -> None:
+    from warden.hashing.video import VideoHashError, declared_seconds, hash_video
+    from warden.hashing.video_frames import FramesError
+    from warden.hashing.video_variants import video_variants
+
     declared = (
         declared_seconds(str(path)) if options.max_video_seconds > 0 or options.video_variants else None
     )

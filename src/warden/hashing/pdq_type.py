@@ -91,10 +91,17 @@ class PdqHashType(HashType):
         threshold = int(thresholds.get("pdq_distance", self.threshold))
         min_quality = int(thresholds.get("pdq_min_quality", self.min_quality))
         nearest: dict[int, tuple[int, int, str]] = {}
-        for order, (variant, pdq, quality) in enumerate(item.pdq_variants):
-            if quality < min_quality:
-                continue
-            for row, distance in index.pdq(pdq, threshold):
+        asked = [
+            (order, variant, pdq)
+            for order, (variant, pdq, quality) in enumerate(item.pdq_variants)
+            if quality >= min_quality
+        ]
+        if not asked:
+            return []
+        # Every variant (up to 32 with the trimmed ones) in one search of the index.
+        answers = index.pdq_many([pdq for _, _, pdq in asked], threshold)
+        for (order, variant, _), hits in zip(asked, answers, strict=True):
+            for row, distance in hits:
                 candidate = (distance, order, variant)
                 if row not in nearest or candidate < nearest[row]:
                     nearest[row] = candidate

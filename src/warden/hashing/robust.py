@@ -10,18 +10,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from warden import settings
-from warden.hashing.borders import Borders, evened, find_borders, trim
+from warden.hashing.borders import Borders, evened, find_borders, find_caption, trim
 from warden.hashing.decode import Pixels
-from warden.hashing.pdq import PdqVariant, pdq_dihedral, pdq_distance, pdq_hash, pdq_transformed
-
-EXPLICIT_MAX_PIXELS = 400_000
-"""Images with at most this many hashed pixels get each rotation and mirror hashed from real turned pixels
-(:func:`~warden.hashing.pdq.pdq_transformed`): there ``compute_dihedral``'s shortcut strays most (10 bits on
-average on 500 x 375 photos, some copies beyond the match distance) and eight hashes still cost under 30 ms.
-Larger images use the shortcut, whose error shrinks as the image grows (about 5 bits at 1000 x 750)."""
+from warden.hashing.dihedral import Luma, luma, pdq_eight_of_luma
+from warden.hashing.pdq import PdqVariant, pdq_distance, pdq_hash
 
 TRIMMED = "trimmed"
 """Prefix of the variants of the image with its uniform bars cut off: ``trimmed``, ``trimmed+flip_y``, ..."""
+
+CAPTIONED = "captioned"
+"""Prefix of the variants of the image with a caption band above or below it cut off (see
+:func:`~warden.hashing.borders.find_caption`): ``captioned``, ``captioned+flip_y``, ..."""
 
 EVENED = "trimmed_even"
 """Prefix of the variants cut with opposite bars made equal (see :func:`~warden.hashing.borders.evened`):
@@ -63,27 +62,38 @@ class VariantMatch:
 
 
 def robust_pdq(pixels: Pixels) -> RobustPdq:
-    """The 8 rotations/mirrors of ``pixels`` and, when it has uniform bars, the 8 of it without them.
+    """The 8 rotations/mirrors of ``pixels`` and, when it has uniform bars or a caption band, the 8 of it
+    without them.
+
+    Every group comes from the one luma plane of the image (a cut is a view of it), each group's eight from
+    one downscale (see :mod:`warden.hashing.dihedral`).
 
     Raises:
         ValueError: the image itself cannot be hashed (it has no pixels).
     """
     failures: list[VariantFailure] = []
+    plane = None
     try:
-        variants = _eight(pixels, "")
-    except Exception as error:  # the original alone may still be hashable
+        plane = luma(pixels)
+        variants = _eight(plane, "")
+    except Exception as error:  # the original alone may still be hashable, the reference way
         variants = [PdqVariant("original", *pdq_hash(pixels))]
         failures.append(VariantFailure("", _why(error)))
     borders = find_borders(pixels)
+    cuts: list[tuple[str, Borders]] = []
     if borders is not None:
         height, width = pixels.shape[:2]
         cuts = [(TRIMMED, borders)] + [
             (EVENED if number == 1 else f"{EVENED}{number}", other)
             for number, other in enumerate(evened(borders, height, width), start=1)
         ]
+    caption = find_caption(pixels)
+    if caption is not None and all(caption != cut for _, cut in cuts):
+        cuts.append((CAPTIONED, caption))
+    if cuts:
         for prefix, cut in cuts:
             try:
-                variants += _eight(trim(pixels, cut), prefix)
+                variants += _eight(trim(luma(pixels) if plane is None else plane, cut), prefix)
             except Exception as error:  # one cut failing costs its own variants, never the others
                 failures.append(VariantFailure(prefix, _why(error)))
     return RobustPdq(variants, borders, tuple(failures))
@@ -93,10 +103,9 @@ def _why(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _eight(pixels: Pixels, prefix: str) -> list[PdqVariant]:
-    if pixels.shape[0] * pixels.shape[1] <= EXPLICIT_MAX_PIXELS:
-        return pdq_transformed(pixels, prefix)
-    return pdq_dihedral(pixels, prefix)
+def _eight(plane: Luma, prefix: str) -> list[PdqVariant]:
+    """One group's eight variants: the image's luma, or a cut of it."""
+    return pdq_eight_of_luma(plane, prefix)
 
 
 def matchable(variants: Iterable[PdqVariant], min_quality: int | None = None) -> list[PdqVariant]:

@@ -40,6 +40,9 @@ class BaseSet:
     def pdq(self, pdq: str, threshold: int) -> list[tuple[int, int]]:
         return self._set.pdq(pdq, threshold)
 
+    def pdq_many(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
+        return self._set.pdq_many(pdqs, threshold)
+
     def videos(self) -> Sequence[tuple[int, VideoHash]]:
         return self._set.videos()
 
@@ -84,6 +87,9 @@ class DeltaSet:
         distances: np.ndarray[Any, Any] = np.bitwise_count(self._pdq ^ query).sum(axis=1)
         near = np.flatnonzero(distances <= threshold)
         return sorted(zip(self._pdq_rows[near].tolist(), distances[near].tolist(), strict=True), key=_nearest)
+
+    def pdq_many(self, pdqs: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
+        return [self.pdq(pdq, threshold) for pdq in pdqs]
 
     def videos(self) -> Sequence[tuple[int, VideoHash]]:
         return self._videos
