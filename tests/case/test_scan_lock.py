@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.media import media
+from tests.waiting import wait_until
 from warden.case import schema
 from warden.case.folder import Case
 from warden.cli import main
@@ -138,9 +138,9 @@ def test_kill_9_during_a_scan_leaves_it_interrupted_not_running(tmp_path: Path) 
     command += ["--case", str(case_dir), "--workers", "1", "--exact-pdq", "--quiet"]
     process = subprocess.Popen(command, env=env)
     try:
-        deadline = time.monotonic() + 120
-        while not _recorded_any(case_dir) and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(
+            lambda: _recorded_any(case_dir) or process.poll() is not None, "the scan records", pause=0.05
+        )
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()

@@ -10,7 +10,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from tests.crawl.http_proxy import HttpProxy
 from tests.crawl.site import Site
 from tests.crawl.socks import Socks5Proxy
+from tests.waiting import wait_until
 from warden.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,9 +275,9 @@ def test_a_crawl_killed_mid_way_resumes_without_fetching_twice_and_its_warc_stil
         ]
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            while len(site.log) < 20 and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.05)
+            wait_until(
+                lambda: len(site.log) >= 20 or process.poll() is not None, "the crawl fetches", pause=0.05
+            )
             assert process.poll() is None, "the crawl ended before it could be killed"
             process.send_signal(signal.SIGKILL)
         finally:

@@ -9,13 +9,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.media import media
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -90,9 +90,9 @@ def test_kill_9_then_resume_gives_the_uninterrupted_report(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while items_recorded(killed) < 20 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)
+    wait_until(
+        lambda: items_recorded(killed) >= 20 or process.poll() is not None, "the scan records", pause=0.05
+    )
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     partial = items_recorded(killed)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 
 import uvicorn
 
+from tests.waiting import wait_until
 from warden.case.folder import Case
 from warden.web.app import create_app
 from warden.web.config import ReviewConfig
@@ -20,8 +20,5 @@ def serve(
     server = uvicorn.Server(uvicorn.Config(create_app(case, config), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the app did not start"
-        time.sleep(0.02)
+    wait_until(lambda: server.started, "the app starts")
     return server, thread

@@ -12,13 +12,13 @@ import os
 import re
 import shutil
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until
 from tests.web.served import serve
 from tests.web.small_case import ALP, PASSWORDS, PIZZA, VALLEY, VIDEO, SmallCase, copy_case, item_ids
 from warden.case import grades
@@ -103,14 +103,14 @@ def log_in(page: sync_api.Page, served: Served, name: str, password: str | None 
 def loaded_widths(page: sync_api.Page) -> list[int]:
     """The natural widths of the page's images once all have loaded (polled from here: the page's CSP
     forbids the string evaluation ``wait_for_function`` uses)."""
-    deadline = time.monotonic() + 20
-    while True:
-        widths: list[int] = page.eval_on_selector_all(
+
+    def widths() -> list[int] | None:
+        found: list[int] = page.eval_on_selector_all(
             "main img", "imgs => imgs.map(i => (i.complete ? i.naturalWidth : -1))"
         )
-        if all(width > 0 for width in widths) or time.monotonic() > deadline:
-            return widths
-        time.sleep(0.1)
+        return found if all(width > 0 for width in found) else None
+
+    return wait_until(widths, "the page's images load", pause=0.1)
 
 
 def test_the_first_login_changes_the_one_time_password(
