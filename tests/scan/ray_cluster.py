@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 NODE: dict[str, Any] = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024}
@@ -26,3 +28,15 @@ def two_nodes(**second: Any) -> Iterator[Any]:
         if ray.is_initialized():
             ray.shutdown()
         made.shutdown()
+
+
+def masked(case_dir: Path) -> list[str]:
+    """``report.json`` with what differs between any two runs masked (``scripts/compare_reports.py``): a
+    scan on a cluster must give these same lines as a scan on one machine."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "compare_reports.py"
+    spec = importlib.util.spec_from_file_location("compare_reports", script)
+    assert spec is not None and spec.loader is not None
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    lines: list[str] = compare.masked((case_dir / "report.json").read_text(), case_dir.parent, pdf=False)
+    return lines

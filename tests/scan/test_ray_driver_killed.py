@@ -34,6 +34,23 @@ def cluster() -> Iterator[Any]:
         yield made
 
 
+def _kill_part_way(command: list[str], env: dict[str, str], case: Path, items: int, what: str) -> int:
+    """Run ``command`` (a scan into ``case``), kill it with ``kill -9`` once ``items`` are recorded; how many
+    items it had recorded."""
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+
+    def part_way() -> bool:
+        assert process.poll() is None, process.stderr.read() if process.stderr else "the scan ended early"
+        return items_recorded(case) >= items
+
+    wait_until(part_way, what, pause=0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return items_recorded(case)
+
+
 def test_a_killed_driver_resumes_on_the_cluster_with_the_local_report(
     evidence: tuple[Path, Path], tmp_path: Path, cluster: Any
 ) -> None:
@@ -45,18 +62,7 @@ def test_a_killed_driver_resumes_on_the_cluster_with_the_local_report(
 
     killed = tmp_path / "killed"
     on_cluster = [*scan_command(folder, hashset, killed), "--ray", cluster.address]
-    process = subprocess.Popen(
-        on_cluster, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-
-    def part_way() -> bool:
-        assert process.poll() is None, process.stderr.read() if process.stderr else "the scan ended early"
-        return items_recorded(killed) >= 20
-
-    wait_until(part_way, "the scan on the cluster records its first items", pause=0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    partial = items_recorded(killed)
+    partial = _kill_part_way(on_cluster, env, killed, 20, "the scan on the cluster records its first items")
     assert 0 < partial < total, "the driver was not caught part-way"
     assert not (killed / "report.json").exists()
 
@@ -104,18 +110,7 @@ def test_a_driver_killed_while_a_work_unit_runs_resumes_with_the_local_report(
 
     killed = tmp_path / "killed"
     on_cluster = [*scan_command(exhibit, hashset, killed), "--ray", cluster.address]
-    process = subprocess.Popen(
-        on_cluster, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-
-    def part_way() -> bool:
-        assert process.poll() is None, process.stderr.read() if process.stderr else "the scan ended early"
-        return items_recorded(killed) >= 12
-
-    wait_until(part_way, "the work unit's first items are recorded", pause=0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    partial = items_recorded(killed)
+    partial = _kill_part_way(on_cluster, env, killed, 12, "the work unit's first items are recorded")
     assert 0 < partial < total, "the driver was not caught part-way through the unit"
 
     resumed = subprocess.run(on_cluster, env=env, capture_output=True, text=True, timeout=600)

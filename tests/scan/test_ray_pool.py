@@ -4,7 +4,6 @@ clear error."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.scan.conftest import store_env
-from tests.scan.ray_cluster import two_nodes
+from tests.scan.ray_cluster import masked, two_nodes
 from warden.cli import main
 from warden.demo import DemoCase
 from warden.hashsets.store import HashSetStore
@@ -24,18 +23,6 @@ ray = pytest.importorskip("ray")
 pytest.importorskip("ray.cluster_utils")
 
 pytestmark = pytest.mark.slow
-
-_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _masked(case_dir: Path) -> list[str]:
-    """``report.json`` with what differs between any two runs masked (``scripts/compare_reports.py``)."""
-    spec = importlib.util.spec_from_file_location("compare_reports", _ROOT / "scripts" / "compare_reports.py")
-    assert spec is not None and spec.loader is not None
-    compare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compare)
-    lines: list[str] = compare.masked((case_dir / "report.json").read_text(), case_dir.parent, pdf=False)
-    return lines
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +56,7 @@ def test_a_scan_on_the_cluster_gives_the_local_scans_report(
 ) -> None:
     assert _scan(unseen_case, store_root, tmp_path, "--ray", cluster.address) == 0
     assert not ray.is_initialized()  # the scan disconnects from the cluster it connected to
-    assert _masked(tmp_path / "case") == _masked(local_report)
+    assert masked(tmp_path / "case") == masked(local_report)
 
 
 def test_a_damaged_file_is_an_item_error_on_the_cluster(
@@ -138,4 +125,4 @@ def test_a_node_killed_mid_scan_loses_nothing(
     assert result.hashed_now > progress.killed_at
     # The rerun (with what is left of the cluster) finishes the case and writes its reports.
     assert _scan(unseen_case, store_root, tmp_path, "--ray", cluster.address) == 0
-    assert _masked(tmp_path / "case") == _masked(local_report)
+    assert masked(tmp_path / "case") == masked(local_report)

@@ -5,7 +5,6 @@ nothing; a unit that cannot run where its evidence is (or runs too long) is walk
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 from tests.evidence import images
 from tests.media import media
 from tests.scan.conftest import store_env
-from tests.scan.ray_cluster import NODE, two_nodes
+from tests.scan.ray_cluster import NODE, masked, two_nodes
 from warden.cli import main
 from warden.hashsets.store import HashSetStore
 from warden.scan.progress import SilentProgress
@@ -29,7 +28,6 @@ pytest.importorskip("ray.cluster_utils")
 
 pytestmark = pytest.mark.slow
 
-_ROOT = Path(__file__).resolve().parents[2]
 _UNIT_BYTES = "1000000"  # the disk image (15 MB) and the zip of photos (2 MB) are units; the small zip is not
 # and the image is split: its two partitions (8 and 4 MiB) are units of their own, its rest a third.
 _WHOLE_IMAGE = "5000000"  # only one partition of this size: the image is one unit
@@ -38,16 +36,6 @@ _IMAGE_UNITS = (
     "disk.img//disk.img//p2",
     "disk.img//disk.img (but its 2 large parts)",
 )
-
-
-def _masked(case_dir: Path) -> list[str]:
-    """``report.json`` with what differs between any two runs masked (``scripts/compare_reports.py``)."""
-    spec = importlib.util.spec_from_file_location("compare_reports", _ROOT / "scripts" / "compare_reports.py")
-    assert spec is not None and spec.loader is not None
-    compare = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compare)
-    lines: list[str] = compare.masked((case_dir / "report.json").read_text(), case_dir.parent, pdf=False)
-    return lines
 
 
 @dataclass(frozen=True)
@@ -178,7 +166,7 @@ def test_a_unit_whose_node_is_removed_runs_again_on_another_and_loses_nothing(
         # The rerun (nothing left to do) writes the reports: those of a local scan.
         rerun = {"WARDEN_RAY_UNIT_BYTES": _WHOLE_IMAGE}
         assert _scan(exhibits, tmp_path, [exhibits.disk], "--ray", made.address, env=rerun) == 0
-        assert _masked(tmp_path / "case") == _masked(local_disk_report)
+        assert masked(tmp_path / "case") == masked(local_disk_report)
         # The rerun's unit was told what the case holds: it sent nothing again.
         assert "disk.img//disk.img ran on the cluster: 0 items recorded" in _unit_lines(tmp_path / "case")[-1]
 
@@ -187,7 +175,7 @@ def test_a_disk_image_and_a_large_zip_run_as_units_with_the_local_report(
     exhibits: Exhibits, local_report: Path, cluster: Any, tmp_path: Path
 ) -> None:
     assert _scan(exhibits, tmp_path, [exhibits.disk, exhibits.phone], "--ray", cluster.address) == 0
-    assert _masked(tmp_path / "case") == _masked(local_report)
+    assert masked(tmp_path / "case") == masked(local_report)
     lines = _unit_lines(tmp_path / "case")
     assert len(lines) == 4, lines
     for unit in _IMAGE_UNITS:
@@ -208,7 +196,7 @@ def test_a_unit_that_cannot_run_where_its_evidence_is_is_walked_by_the_driver(
         "WARDEN_RAY_UNIT_SECONDS": "3",
     }
     assert _scan(exhibits, tmp_path, [exhibits.disk, exhibits.phone], "--ray", cluster.address, env=env) == 0
-    assert _masked(tmp_path / "case") == _masked(local_report)
+    assert masked(tmp_path / "case") == masked(local_report)
     lines = _unit_lines(tmp_path / "case")
     for unit in _IMAGE_UNITS:
         # Each part is walked here on its own, the other parts passed over: nothing is recorded twice.

@@ -36,6 +36,12 @@ def _key(root: Path) -> Path:
     return root / "keys" / "store.key"
 
 
+def _two_machines(root: Path, url: str) -> tuple[Banks, Banks]:
+    """Two replicas' banks: each its own disk, the same database and key."""
+    key = _key(root)
+    return _machine(root / "first", url, key), _machine(root / "second", url, key)
+
+
 def _found(index: LiveIndex, digest: str) -> list[str]:
     return [m.content_id for m in lookup(index, [Query("md5", digest)])[0].matches]
 
@@ -43,9 +49,7 @@ def _found(index: LiveIndex, digest: str) -> list[str]:
 def test_a_base_merged_on_one_machine_is_copied_to_another_and_matched(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    key = _key(tmp_path)
-    first = _machine(tmp_path / "first", postgres_url, key)
-    second = _machine(tmp_path / "second", postgres_url, key)
+    first, second = _two_machines(tmp_path, postgres_url)
     first.create("SHARED")
     first.fill("SHARED", photo_csv(tmp_path))
     base = first.get("SHARED").base
@@ -85,9 +89,7 @@ def test_a_base_merged_on_one_machine_is_copied_to_another_and_matched(
 def test_curation_on_a_machine_that_did_not_merge_reads_the_copied_base(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    key = _key(tmp_path)
-    first = _machine(tmp_path / "first", postgres_url, key)
-    second = _machine(tmp_path / "second", postgres_url, key)
+    first, second = _two_machines(tmp_path, postgres_url)
     first.create("CURATED")
     first.fill("CURATED", photo_csv(tmp_path))
     total, page = second.content("CURATED")
@@ -99,9 +101,7 @@ def test_curation_on_a_machine_that_did_not_merge_reads_the_copied_base(
 def test_a_copy_damaged_on_the_way_is_refused_and_nothing_is_installed(
     tmp_path: Path, postgres_url: str
 ) -> None:
-    key = _key(tmp_path)
-    first = _machine(tmp_path / "first", postgres_url, key)
-    second = _machine(tmp_path / "second", postgres_url, key)
+    first, second = _two_machines(tmp_path, postgres_url)
     first.create("DAMAGED")
     first.fill("DAMAGED", photo_csv(tmp_path))
     base = first.get("DAMAGED").base

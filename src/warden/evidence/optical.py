@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from typing import BinaryIO
 
 from warden.evidence.base import ContainerError, Item
-from warden.evidence.virtual_disk import Media, OpenedFiles, VirtualDiskContainer, own_stream
+from warden.evidence.virtual_disk import Media, OpenedFiles, VirtualDiskContainer
 
 IDENTIFIER = b"CD001"
 IDENTIFIER_AT = 16 * 2048 + 1
@@ -46,9 +46,7 @@ class Iso9660Container(VirtualDiskContainer):
     def open_media(
         self, stack: ExitStack, stream: BinaryIO | None, container: Item, files: OpenedFiles
     ) -> Media:
-        source = own_stream(stack, stream, container)
-        files.names.append(container.steps[-1].name)
-        files.streams.append(source)
+        source = files.own(stack, stream, container)
         media = _Stream(source)
         if media.size < IDENTIFIER_AT + 2048:
             raise ContainerError("ISO 9660 image is truncated: it ends inside its first volume descriptor")

@@ -19,7 +19,6 @@ from warden.evidence.virtual_disk import (
     VirtualDiskContainer,
     binding,
     open_libyal,
-    own_stream,
 )
 
 SIGNATURE = b"QFI\xfb"
@@ -39,9 +38,7 @@ class QcowContainer(VirtualDiskContainer):
         self, stack: ExitStack, stream: BinaryIO | None, container: Item, files: OpenedFiles
     ) -> Media:
         pyqcow = binding("pyqcow", "libqcow-python", self.label)
-        source = own_stream(stack, stream, container)
-        files.names.append(container.steps[-1].name)
-        files.streams.append(source)
+        source = files.own(stack, stream, container)
         handle = open_libyal(stack, pyqcow.file(), source, f"{self.label} header is damaged")
         backing = handle.get_backing_filename()
         if backing:

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from typing import BinaryIO
 
 from warden.evidence.base import ContainerError, Item
-from warden.evidence.virtual_disk import MAX_MEDIA_BYTES, Media, OpenedFiles, VirtualDiskContainer, own_stream
+from warden.evidence.virtual_disk import MAX_MEDIA_BYTES, Media, OpenedFiles, VirtualDiskContainer
 
 SIGNATURE = 0xBEDA107F
 _SIGNATURE_AT = 64
@@ -113,7 +113,5 @@ class VdiContainer(VirtualDiskContainer):
     def open_media(
         self, stack: ExitStack, stream: BinaryIO | None, container: Item, files: OpenedFiles
     ) -> Media:
-        source = own_stream(stack, stream, container)
-        files.names.append(container.steps[-1].name)
-        files.streams.append(source)
+        source = files.own(stack, stream, container)
         return _Vdi(source)

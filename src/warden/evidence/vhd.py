@@ -20,7 +20,6 @@ from warden.evidence.virtual_disk import (
     VirtualDiskContainer,
     binding,
     open_libyal,
-    own_stream,
 )
 
 VHD_SIGNATURE = b"conectix"
@@ -34,9 +33,7 @@ class _VhdiContainer(VirtualDiskContainer):
         self, stack: ExitStack, stream: BinaryIO | None, container: Item, files: OpenedFiles
     ) -> Media:
         pyvhdi = binding("pyvhdi", "libvhdi-python", self.label)
-        source = own_stream(stack, stream, container)
-        files.names.append(container.steps[-1].name)
-        files.streams.append(source)
+        source = files.own(stack, stream, container)
         handle = open_libyal(stack, pyvhdi.file(), source, f"{self.label} header is damaged")
         if int(handle.get_disk_type()) == _DIFFERENCING:
             parent = handle.get_parent_filename() or "unnamed"

@@ -56,6 +56,13 @@ class OpenedFiles:
     names: list[str] = field(default_factory=list)
     streams: list[BinaryIO] = field(default_factory=list)
 
+    def own(self, stack: ExitStack, stream: BinaryIO | None, container: Item) -> BinaryIO:
+        """The container's own file (:func:`own_stream`), recorded as the first file read."""
+        source = own_stream(stack, stream, container)
+        self.names.append(container.steps[-1].name)
+        self.streams.append(source)
+        return source
+
 
 def binding(module: str, package: str, label: str) -> ModuleType:
     """Import a format's optional reader.

@@ -30,7 +30,6 @@ from warden.evidence.virtual_disk import (
     VirtualDiskContainer,
     binding,
     open_libyal,
-    own_stream,
     reason,
 )
 from warden.hashing.digests import open_evidence
@@ -71,7 +70,7 @@ class VmdkContainer(VirtualDiskContainer):
         self, stack: ExitStack, stream: BinaryIO | None, container: Item, files: OpenedFiles
     ) -> Media:
         pyvmdk = binding("pyvmdk", "libvmdk-python", self.label)
-        source = own_stream(stack, stream, container)
+        source = files.own(stack, stream, container)
         source.seek(0)
         head = source.read(HEAD_BYTES)
         sparse = head.startswith(SPARSE_SIGNATURE)
@@ -83,8 +82,6 @@ class VmdkContainer(VirtualDiskContainer):
         if not sparse and (container.size or 0) > MAX_DESCRIPTOR_BYTES:
             raise ContainerError(f"a VMDK descriptor of more than {MAX_DESCRIPTOR_BYTES} bytes: not read")
         source.seek(0)
-        files.names.append(container.steps[-1].name)
-        files.streams.append(source)
         handle = open_libyal(stack, pyvmdk.handle(), source, f"{self.label} descriptor or header is damaged")
         if int(handle.get_parent_content_identifier()) != _NO_PARENT:
             parent = handle.get_parent_filename() or "unnamed"

@@ -18,7 +18,15 @@ from typing import Any, Protocol
 from warden import settings
 from warden.case.folder import EvidenceRecord
 from warden.errors import UsageError
-from warden.evidence.base import SEPARATOR, ContainerError, Item, JsonScalar, Limits, PartitionedContainer
+from warden.evidence.base import (
+    SEPARATOR,
+    Container,
+    ContainerError,
+    Item,
+    JsonScalar,
+    Limits,
+    PartitionedContainer,
+)
 from warden.evidence.walk import read_head, recognise
 from warden.model.records import ItemRecord
 from warden.scan.pool import WorkerFailure
@@ -112,11 +120,12 @@ class ScanUnits:
         if not item.readable:
             return False
         try:
-            if recognise(read_head(item), item.size) is None:
-                return False
+            container = recognise(read_head(item), item.size)
         except OSError:
             return False  # walked here, where the walk records why it cannot be read
-        parts = self._parts(item)
+        if container is None:
+            return False
+        parts = self._parts(item, container)
         scopes = [*(Scope(only=part) for part in parts), Scope(exclude=tuple(parts))] if parts else [WHOLE]
         skip = self._skip_in(evidence.id, item.path)
         for scope in scopes:
@@ -140,13 +149,12 @@ class ScanUnits:
             self._units.append((evidence, item, source, scope))
         return True
 
-    def _parts(self, item: Item) -> list[str]:
-        """The paths of the partitions of ``item`` (a disk image) that are units of their own: none unless
-        at least two are of a unit's size. Only the partition table is read here."""
+    def _parts(self, item: Item, container: Container) -> list[str]:
+        """The paths of the partitions of ``item`` (a disk image, read as ``container``) that are units of
+        their own: none unless at least two are of a unit's size. Only the partition table is read here."""
+        if not isinstance(container, PartitionedContainer):
+            return []
         try:
-            container = recognise(read_head(item), item.size)
-            if not isinstance(container, PartitionedContainer):
-                return []
             found = container.parts(item)
         except (ContainerError, OSError):
             return []  # the unit's walk meets the same problem, and records it
