@@ -26,7 +26,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from warden.hashing.decode import decode_still
-from warden.hashing.dihedral import luma, pdq_eight_of_luma
+from warden.hashing.dihedral import luma, pdq_eight
 from warden.hashing.item import HashOptions, hash_file
 from warden.hashing.pdq import FAST_MIN_SIDE, pdq_distance
 from warden.hashing.robust import matchable
@@ -106,7 +106,7 @@ def crop_hashes(path: Path) -> dict[tuple[str, int], tuple[str, int]]:
         cut = height * share // 100
         top = cut if where in ("top", "both") else 0
         bottom = height - (cut if where in ("bottom", "both") else 0)
-        variant = pdq_eight_of_luma(plane[top:bottom])[0]
+        variant = pdq_eight(plane[top:bottom])[0]
         found[(where, share)] = (variant.pdq, variant.quality)
     return found
 

@@ -74,9 +74,9 @@ def test_a_cut_that_would_leave_nothing_is_refused_not_made() -> None:
 
 
 def _failing(prefixes: set[str]) -> object:
-    real = robust._eight
+    real = robust.pdq_eight
 
-    def eight(pixels: Pixels, prefix: str) -> list[PdqVariant]:
+    def eight(pixels: Pixels, prefix: str = "") -> list[PdqVariant]:
         if prefix in prefixes:
             raise ValueError(f"no {prefix or 'rotations'} today")
         return real(pixels, prefix)
@@ -94,7 +94,7 @@ def _letterboxed() -> Pixels:
 def test_one_group_failing_keeps_the_others_and_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     pixels = _letterboxed()
     assert find_borders(pixels) is not None
-    monkeypatch.setattr(robust, "_eight", _failing({TRIMMED}))
+    monkeypatch.setattr(robust, "pdq_eight", _failing({TRIMMED}))
     result = robust_pdq(pixels)
     names = [variant.variant for variant in result.variants]
     assert names[:8][0] == "original" and len(names) >= 16
@@ -110,7 +110,7 @@ def test_the_original_is_kept_when_its_rotations_fail(
 ) -> None:
     path = tmp_path / "framed.png"
     Image.fromarray(_letterboxed()).save(path)
-    monkeypatch.setattr(robust, "_eight", _failing({"", TRIMMED}))
+    monkeypatch.setattr(robust, "pdq_eight", _failing({"", TRIMMED}))
     hashes = hash_file(path)
     assert hashes.pdq is not None and hashes.pdq_variants[0].variant == "original"
     assert any(variant.variant.startswith(EVENED) for variant in hashes.pdq_variants)

@@ -21,12 +21,17 @@ def _expected_rows() -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("exact", [False, True], ids=["fast", "exact"])
 def test_conformance_with_the_reference_hashes(exact: bool) -> None:
+    # Exact: every row as the reference gives it. Fast: a colour JPEG is read as its luma channel (another
+    # decoder, within the same tolerance), and a hash too poor to ever match is not held to the reference.
     options = HashOptions(exact_pdq=exact, variants=False)
     for row in _expected_rows():
         hashes = hash_file(media("pdq-reference", row["file"]), options)
         assert hashes.errors == [], row["file"]
-        assert hashes.pdq is not None
-        if "test_pdq_hasher.py" in row["origin"]:
+        assert hashes.pdq is not None and hashes.pdq_quality is not None
+        assert hashes.pdq_method == ("exact" if exact or hashes.format != "jpeg" else "fast"), row["file"]
+        if hashes.pdq_method == "fast" and hashes.pdq_quality < 50:
+            continue
+        if "test_pdq_hasher.py" in row["origin"] and hashes.pdq_method == "exact":
             assert hashes.pdq == row["pdq"], row["file"]
             if row["quality"]:
                 assert hashes.pdq_quality == int(row["quality"]), row["file"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,17 @@ _UPRIGHT: dict[int, Image.Transpose] = {
     8: Image.Transpose.ROTATE_90,
 }
 """The turn that shows an image upright, by EXIF orientation (the table ``ImageOps.exif_transpose`` uses)."""
+
+_UPRIGHT_VIEWS: dict[int, Callable[[Pixels], Pixels]] = {
+    2: lambda pixels: pixels[:, ::-1],
+    3: lambda pixels: pixels[::-1, ::-1],
+    4: lambda pixels: pixels[::-1],
+    5: lambda pixels: pixels.swapaxes(0, 1),
+    6: lambda pixels: pixels.swapaxes(0, 1)[:, ::-1],
+    7: lambda pixels: pixels.swapaxes(0, 1)[::-1, ::-1],
+    8: lambda pixels: pixels.swapaxes(0, 1)[::-1],
+}
+"""The same turns as views of the pixels (height x width x channels), copying nothing."""
 
 # Only the plug-in of the sniffed format may open the bytes: no guessing, and no plug-in that runs an external
 # program (Pillow's EPS plug-in calls Ghostscript) is ever reached with evidence.
@@ -62,6 +74,8 @@ class DecodedStill:
         height: height of the full image as displayed.
         animated: the file holds more than one frame; only the first was decoded.
         reduced: decoded at reduced scale (JPEG in the DCT domain, other formats by box averaging).
+        fast: not decoded the reference way: at reduced scale, or a colour JPEG read as its luma channel
+            alone (JPEG's Y is PDQ's luma, up to rounding: hashes within a few bits of the reference's).
     """
 
     pixels: Pixels
@@ -69,6 +83,7 @@ class DecodedStill:
     height: int
     animated: bool
     reduced: bool
+    fast: bool = False
 
 
 def decode_still(
@@ -146,51 +161,68 @@ def _decode(data: bytes, formats: tuple[str, ...], max_pixels: int, reduce_to: i
             )
         animated = _animated(image)
         scale = 1 if reduce_to is None else _scale(width, height, reduce_to)
-        frame: Image.Image | None = None
+        array: Pixels | None = None
         if image.format in ("JPEG", "MPO"):
-            frame = _jpeg(data, image.mode, scale, image.size)
+            array = _jpeg(data, image.mode, scale, image.size, grey=reduce_to is not None)
         elif image.format == "PNG":
             check_png(data)
         elif image.format == "GIF":
             check_gif(data)
-        reduced = frame is not None and frame.size != (width, height)
-        if frame is None:
-            if image.format in ("JPEG", "MPO") and scale >= 2:
-                # Grey decoding skips the chroma planes: PDQ uses luma only, and JPEG's Y is PDQ's luma.
-                image.draft("L", (reduce_to or 0, reduce_to or 0))
-                reduced = image.size != (width, height)
-            # Loaded here, strictly, before anything reads the EXIF block: Pillow's getexif() loads a PNG
-            # itself, and a failure inside it would be swallowed with the damaged EXIF, leaving a black image.
-            image.load()
-            frame = image if image.mode in ("RGB", "L") else image.convert("RGB")
-        orientation = _orientation(image)
-        if reduce_to is not None and not reduced and scale >= 2:
-            frame = frame.reduce(scale)
-            reduced = True
-        if orientation in _UPRIGHT:
-            # The tag read before decoding, applied as ImageOps.exif_transpose would: a converted or reduced
-            # frame need not carry the EXIF block any more.
-            frame = frame.transpose(_UPRIGHT[orientation])
+        orientation: int
+        if array is not None:
+            # libjpeg-turbo's pixels as they are: turned upright as views, never through a Pillow image.
+            reduced = (array.shape[1], array.shape[0]) != (width, height)
+            orientation = _orientation(image)
+            pixels = _UPRIGHT_VIEWS[orientation](array) if orientation in _UPRIGHT_VIEWS else array
+        else:
+            pixels, reduced, orientation = _pillow_pixels(image, scale, reduce_to)
         if orientation in range(5, 9):
             width, height = height, width
-        pixels = np.asarray(frame)
-    if pixels.ndim == 2:
+        is_colour_jpeg = image.format in ("JPEG", "MPO") and image.mode != "L"
+    fast = reduced or (reduce_to is not None and is_colour_jpeg and pixels.shape[2] == 1)
+    if pixels.shape[2] == 1:
         # A grey image is the RGB image with R = G = B; a view avoids copying it three times.
-        pixels = np.broadcast_to(pixels[:, :, np.newaxis], (*pixels.shape, 3))
-    return DecodedStill(pixels, width, height, animated, reduced)
+        pixels = np.broadcast_to(pixels, (*pixels.shape[:2], 3))
+    return DecodedStill(pixels, width, height, animated, reduced, fast)
 
 
-def _jpeg(data: bytes, mode: str, scale: int, size: tuple[int, int]) -> Image.Image | None:
+def _pillow_pixels(image: Image.Image, scale: int, reduce_to: int | None) -> tuple[Pixels, bool, int]:
+    """Pillow's decode: the pixels upright (height x width x 1 or 3), whether reduced, and the EXIF
+    orientation."""
+    declared = image.size
+    reduced = False
+    if image.format in ("JPEG", "MPO") and scale >= 2:
+        # Grey decoding skips the chroma planes: PDQ uses luma only, and JPEG's Y is PDQ's luma.
+        image.draft("L", (reduce_to or 0, reduce_to or 0))
+        reduced = image.size != declared
+    # Loaded here, strictly, before anything reads the EXIF block: Pillow's getexif() loads a PNG itself, and
+    # a failure inside it would be swallowed with the damaged EXIF, leaving a black image.
+    image.load()
+    frame = image if image.mode in ("RGB", "L") else image.convert("RGB")
+    orientation = _orientation(image)
+    if reduce_to is not None and not reduced and scale >= 2:
+        frame = frame.reduce(scale)
+        reduced = True
+    if orientation in _UPRIGHT:
+        # The tag read before decoding, applied as ImageOps.exif_transpose would: a converted or reduced frame
+        # need not carry the EXIF block any more.
+        frame = frame.transpose(_UPRIGHT[orientation])
+    pixels = np.asarray(frame)
+    return (pixels[:, :, np.newaxis] if pixels.ndim == 2 else pixels), reduced, orientation
+
+
+def _jpeg(data: bytes, mode: str, scale: int, size: tuple[int, int], *, grey: bool) -> Pixels | None:
     """The JPEG's pixels read strictly by libjpeg-turbo, or None for Pillow to decode (CMYK, or a file
-    libjpeg-turbo's simple interface does not take); a CMYK file is still checked for missing data."""
+    libjpeg-turbo's simple interface does not take); a CMYK file is still checked for missing data.
+
+    ``grey`` reads a colour JPEG as its luma channel alone, skipping the colour planes: PDQ uses luma only,
+    and JPEG's Y is PDQ's luma (the same weights), so the fast mode reads it so at every scale.
+    """
     if mode not in ("RGB", "L"):
         read_jpeg(data, "CMYK", 8, size)  # only to hear of missing data: Pillow undoes Adobe's inverted CMYK
         return None
-    grey = mode == "L" or scale >= 2
-    pixels = read_jpeg(data, "GRAY" if grey else "RGB", scale, size)
-    if pixels is None:
-        return None
-    return Image.fromarray(np.ascontiguousarray(pixels[:, :, 0]) if grey else pixels)
+    grey = grey or mode == "L"
+    return read_jpeg(data, "GRAY" if grey else "RGB", scale, size)
 
 
 def _animated(image: Image.Image) -> bool:

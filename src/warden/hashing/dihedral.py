@@ -10,24 +10,27 @@ and on photos of a few hundred pixels its hashes stray 10 bits on average (up to
 
 Here the downscale is written out as what it is, one linear map per axis: each of the 64 samples is a
 weighted sum of a band of rows (then of columns) of the luma. The same weights read backwards give the
-samples of the mirrored image, so one gather over the luma yields the 64 x 64 grids of the image as it is,
-mirrored top to bottom, left to right and both (a 128 x 128 block), and one small matrix product their four
-DCTs. The filter treats rows and columns alike, so each transposed DCT is the hash of the transposed image:
-the other four variants. Measured against ``pdqhash`` run on the turned pixels of every image in
-``../shared/media`` (the 465 photos and the reference's ``dih``, ``bridge-mods``, ``misc-images`` and
-``labelme-subset`` images: 3,960 hashes), every hash and quality is equal but one hash 2 bits away, where
-two coefficients tie at the median to float precision (``pdqhash``'s own transposed variant differs from
-the turned copy's by the same 2 bits there). ``tests/hashing/test_dihedral.py`` holds a sample to it.
+samples of the mirrored image, so one reading of the pixels yields the 64 x 64 grids of the image as it is,
+mirrored top to bottom, left to right and both (a 128 x 128 block), and their four DCTs. The weights are
+worked out here, once per side length; the reading, the DCTs and the qualities are C (``_dihedral.c``), which
+turns RGB into luma on the way. The filter treats rows and columns alike, so each transposed DCT is the hash
+of the transposed image: the other four variants. Measured against ``pdqhash`` run on the turned pixels of
+every image in ``../shared/media`` (the 465 photos and the reference's ``dih``, ``bridge-mods``,
+``misc-images`` and ``labelme-subset`` images: 3,960 hashes), every hash and quality is equal but one hash
+2 bits away, where two coefficients tie at the median to float precision (``pdqhash``'s own transposed
+variant differs from the turned copy's by the same 2 bits there). ``tests/hashing/test_dihedral.py`` holds
+a sample to it.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
+from warden.hashing import _dihedral
 from warden.hashing.decode import Pixels
 from warden.hashing.pdq import DIHEDRAL_VARIANTS, TRANSFORMS, PdqVariant, variant_name
 
@@ -38,6 +41,7 @@ MIN_SIDE = 5
 """The reference gives an all-zero hash of quality 0 to an image with a side shorter than this."""
 
 F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
 Luma = npt.NDArray[np.float32] | npt.NDArray[np.uint8]
 """A luma plane, height x width, as :func:`luma` gives it (or a view of one): float32, or for a grey image
 its grey levels themselves."""
@@ -105,12 +109,7 @@ CACHED_SIDE = 8192
 rare and possibly hostile (a 10 x 100,000 pixel strip), has them worked out again each time."""
 
 
-BLOCK_BAND = 64
-"""Bands up to this wide (sides up to about 4,000 pixels) are gathered for the columns in one go (at most
-4 MB); wider ones one offset at a time."""
-
-
-def _band(length: int) -> tuple[npt.NDArray[np.intp], F64]:
+def _band(length: int) -> tuple[I64, F64]:
     """PDQ's downscale along one side of ``length`` pixels, read from both ends: for each of the 64 samples
     of the side as it is, then of the side reversed, the band of pixels it sums and their weights
     (``(128, K)`` indices and weights), exactly as the reference's two box passes and its decimation
@@ -119,14 +118,14 @@ def _band(length: int) -> tuple[npt.NDArray[np.intp], F64]:
 
 
 @functools.lru_cache(maxsize=128)
-def _cached_band(length: int) -> tuple[npt.NDArray[np.intp], F64]:
+def _cached_band(length: int) -> tuple[I64, F64]:
     both = _weighted_band(length)
     for array in both:
         array.flags.writeable = False  # shared by every image with a side this long
     return both
 
 
-def _weighted_band(length: int) -> tuple[npt.NDArray[np.intp], F64]:
+def _weighted_band(length: int) -> tuple[I64, F64]:
     window = (length + 2 * GRID - 1) // (2 * GRID)
     half = (window + 2) // 2
     outputs = np.arange(length)
@@ -150,102 +149,46 @@ def _weighted_band(length: int) -> tuple[npt.NDArray[np.intp], F64]:
     np.add.at(steps, (rows, high[firsts] + 1 - starts[:, None]), -share)
     weights = np.cumsum(steps[:, :width], axis=1) / (high[samples] - low[samples] + 1)[:, None]
     indices = starts[:, None] + np.arange(width)[None, :]
-    return np.concatenate([indices, length - 1 - indices]), np.concatenate([weights, weights])
+    both = np.concatenate([indices, length - 1 - indices]).astype(np.int64)
+    return both, np.concatenate([weights, weights])
 
 
-def _grids(plane: Luma) -> F64:
-    """The 64 x 64 grids of the image and its three mirrorings, as one ``(128, 128)`` block: rows 64-127 are
-    the top-bottom mirror's, columns 64-127 the left-right mirror's."""
-    height, width = plane.shape
-    if height == GRID and width == GRID:  # the reference samples a 64 x 64 image as it is
-        grid = np.asarray(plane, dtype=np.float64)
-        return np.block([[grid, grid[:, ::-1]], [grid[::-1], grid[::-1, ::-1]]])
-    # Rows one band offset at a time, so memory stays one 128-row block whatever the image's height.
-    row_indices, row_weights = _band(height)
-    row_weights32 = row_weights.astype(np.float32)
-    rows = np.zeros((2 * GRID, width), dtype=np.float32)
-    for k in range(row_indices.shape[1]):
-        rows += row_weights32[:, k, None] * plane[row_indices[:, k]]
-    column_indices, column_weights = _band(width)
-    if column_indices.shape[1] <= BLOCK_BAND:  # the usual case: one gather, 128 x 128 x K
-        gathered: F64 = np.einsum("rck,ck->rc", rows[:, column_indices], column_weights)
-        return gathered
-    block = np.zeros((2 * GRID, 2 * GRID))
-    for k in range(column_indices.shape[1]):
-        block += column_weights[:, k] * rows[:, column_indices[:, k]]
-    return block
-
-
-@functools.cache
-def _dct() -> F64:
-    """The DCT rows PDQ keeps: frequencies 1-16 of 64, ``(16, 64)``."""
-    frequencies = np.arange(1, 17)[:, None]
-    positions = np.arange(GRID)[None, :]
-    matrix: F64 = np.sqrt(2.0 / GRID) * np.cos(np.pi / 2 / GRID * frequencies * (2 * positions + 1))
-    return matrix
-
-
-def _dcts(block: F64) -> F64:
-    """The 16 x 16 DCT of each grid of the block, ``(2, 16, 2, 16)`` by (rows mirrored, columns mirrored).
-
-    Plain loops (``einsum``), not BLAS: products this small cost more in BLAS's threads than in arithmetic.
-    """
-    dct = _dct()
-    grids = block.reshape(2, GRID, 2, GRID)
-    down = np.einsum("fi,aibj->afbj", dct, grids)
-    coefficients: F64 = np.einsum("afbj,gj->afbg", down, dct)
-    return coefficients
-
-
-def _qualities(block: F64) -> npt.NDArray[np.int64]:
-    """The reference's quality of each grid of the block, ``(2, 2)``: gradients between neighbours of the
-    64 x 64 grid, each truncated to an integer as the reference's float arithmetic does, summed, scaled."""
-    grids = block.astype(np.float32).reshape(2, GRID, 2, GRID)
-    total = np.zeros((2, 2), dtype=np.int64)
-    for axis in (1, 3):
-        step = np.diff(grids, axis=axis)
-        total += np.abs(np.trunc(step * np.float32(100) / np.float32(255))).sum(axis=(1, 3)).astype(np.int64)
-    qualities: npt.NDArray[np.int64] = np.minimum(100, total // 90)
-    return qualities
-
-
-def pdq_eight(pixels: Pixels, prefix: str = "") -> list[PdqVariant]:
-    """The eight rotation/mirror PDQ hashes of RGB pixels, in :data:`DIHEDRAL_VARIANTS` order, each what
-    ``pdqhash`` gives for the turned pixels, from one luma and one downscale.
+def pdq_eight(image: Pixels | Luma, prefix: str = "") -> list[PdqVariant]:
+    """The eight rotation/mirror PDQ hashes of an image, in :data:`DIHEDRAL_VARIANTS` order, each what
+    ``pdqhash`` gives for the turned pixels, from one reading of the pixels and one downscale.
 
     Args:
-        pixels: the image, height x width x 3 (any strides).
+        image: RGB pixels, height x width x 3 (any strides; a grey image broadcast from one plane is read as
+            that plane), or a luma plane (as :func:`luma` gives it); a crop of either is a view, not a copy.
         prefix: put before each variant name, e.g. ``"trimmed"`` gives ``trimmed`` and ``trimmed+rotate90``.
 
     Raises:
         ValueError: the image has no pixels.
     """
-    return pdq_eight_of_luma(luma(pixels), prefix)
-
-
-def pdq_eight_of_luma(plane: Luma, prefix: str = "") -> list[PdqVariant]:
-    """:func:`pdq_eight` of a luma plane (as :func:`luma` gives; a crop of one is a view, not a copy)."""
-    height, width = plane.shape
+    plane = _plane(image)
+    height, width = plane.shape[:2]
     if height < MIN_SIDE or width < MIN_SIDE:
         return [PdqVariant(variant_name(prefix, name), "0" * 64, 0) for name in DIHEDRAL_VARIANTS]
-    block = _grids(plane)
-    coefficients = _dcts(block).transpose(0, 2, 1, 3)  # (rows mirrored, columns mirrored, 16, 16)
-    # The reference's median is Torben's, the lower of the two middle values.
-    medians = np.partition(coefficients.reshape(2, 2, 256), 127, axis=2)[:, :, 127]
-    qualities = _qualities(block)
-    found: dict[str, tuple[Any, int]] = {}
+    raw, qualities = _dihedral.dihedral(plane, *_band(height), *_band(width))
+    found: dict[str, tuple[str, int]] = {}
     for name, (down, across) in _BLOCKS.items():
-        above = coefficients[down, across] > medians[down, across]
-        quality = int(qualities[down, across])
-        found[name] = (above, quality)
-        found[_TRANSPOSED[name]] = (above.T, quality)
-    # The reference's bit k is coefficient (k // 16, k % 16), and its hex runs from bit 255 down.
-    bits = np.stack([found[name][0].ravel()[::-1] for name in DIHEDRAL_VARIANTS])
-    hexes = [row.tobytes().hex() for row in np.packbits(bits, axis=1)]
-    return [
-        PdqVariant(variant_name(prefix, name), text, found[name][1])
-        for name, text in zip(DIHEDRAL_VARIANTS, hexes, strict=True)
-    ]
+        grid = 2 * down + across
+        quality = qualities[grid]
+        found[name] = (raw[64 * grid : 64 * grid + 32].hex(), quality)
+        found[_TRANSPOSED[name]] = (raw[64 * grid + 32 : 64 * grid + 64].hex(), quality)
+    return [PdqVariant(variant_name(prefix, name), *found[name]) for name in DIHEDRAL_VARIANTS]
+
+
+def _plane(image: Pixels | Luma) -> Pixels | Luma:
+    """What the C downscale reads: a luma plane (uint8 or float32) or uint8 RGB pixels."""
+    if image.ndim == 2:
+        if image.shape[0] == 0 or image.shape[1] == 0:
+            raise ValueError(f"PDQ needs an image with pixels, got shape {image.shape}")
+        return image if image.dtype in (np.uint8, np.float32) else image.astype(np.float32)
+    pixels = _checked(cast(Pixels, image))
+    if pixels.strides[2] == 0 and _GREY_IS_LUMA:  # R = G = B, a view of one grey plane (see decode.py)
+        return pixels[:, :, 0]
+    return pixels if pixels.dtype == np.uint8 else luma(pixels)
 
 
 def _checked(pixels: Pixels) -> Pixels:

@@ -84,8 +84,9 @@ class FileHashes:
         md5: MD5 of the content (hex); likewise ``sha1`` and ``sha256``.
         pdq: PDQ hash of the still as displayed (EXIF orientation applied).
         pdq_quality: its quality, 0-100; under 50 it never matches perceptually.
-        pdq_method: ``fast`` (decoded at reduced scale) or ``exact`` (full decode, the reference way; also
-            in fast mode for images too small to reduce).
+        pdq_method: ``fast`` (decoded at reduced scale, or a colour JPEG read as its luma channel) or
+            ``exact`` (full decode, the reference way; also in fast mode for grey JPEGs and for other
+            formats too small to reduce).
         width: full width of the still as displayed; likewise ``height``.
         animated: the file has several frames; only the first was hashed.
         pdq_variants: every PDQ variant, ``original`` first (see :mod:`warden.hashing.robust`).
@@ -227,7 +228,7 @@ def _decode(result: FileHashes, data: bytes, options: HashOptions) -> DecodedSti
 
 def _hash_still(result: FileHashes, decoded: DecodedStill, options: HashOptions) -> None:
     result.width, result.height, result.animated = decoded.width, decoded.height, decoded.animated
-    result.pdq_method = "fast" if decoded.reduced else "exact"
+    result.pdq_method = "fast" if decoded.fast else "exact"
     try:
         if options.variants:
             robust = robust_pdq(decoded.pixels)

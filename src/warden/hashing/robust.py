@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from warden import settings
 from warden.hashing.borders import Borders, evened, find_borders, find_caption, trim
 from warden.hashing.decode import Pixels
-from warden.hashing.dihedral import Luma, luma, pdq_eight_of_luma
+from warden.hashing.dihedral import pdq_eight
 from warden.hashing.pdq import PdqVariant, pdq_distance, pdq_hash
 
 TRIMMED = "trimmed"
@@ -65,17 +65,15 @@ def robust_pdq(pixels: Pixels) -> RobustPdq:
     """The 8 rotations/mirrors of ``pixels`` and, when it has uniform bars or a caption band, the 8 of it
     without them.
 
-    Every group comes from the one luma plane of the image (a cut is a view of it), each group's eight from
-    one downscale (see :mod:`warden.hashing.dihedral`).
+    Every group is read from the one decoded image (a cut is a view of it), each group's eight from one
+    downscale (see :mod:`warden.hashing.dihedral`).
 
     Raises:
         ValueError: the image itself cannot be hashed (it has no pixels).
     """
     failures: list[VariantFailure] = []
-    plane = None
     try:
-        plane = luma(pixels)
-        variants = _eight(plane, "")
+        variants = pdq_eight(pixels)
     except Exception as error:  # the original alone may still be hashable, the reference way
         variants = [PdqVariant("original", *pdq_hash(pixels))]
         failures.append(VariantFailure("", _why(error)))
@@ -93,7 +91,7 @@ def robust_pdq(pixels: Pixels) -> RobustPdq:
     if cuts:
         for prefix, cut in cuts:
             try:
-                variants += _eight(trim(luma(pixels) if plane is None else plane, cut), prefix)
+                variants += pdq_eight(trim(pixels, cut), prefix)
             except Exception as error:  # one cut failing costs its own variants, never the others
                 failures.append(VariantFailure(prefix, _why(error)))
     return RobustPdq(variants, borders, tuple(failures))
@@ -101,11 +99,6 @@ def robust_pdq(pixels: Pixels) -> RobustPdq:
 
 def _why(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
-
-
-def _eight(plane: Luma, prefix: str) -> list[PdqVariant]:
-    """One group's eight variants: the image's luma, or a cut of it."""
-    return pdq_eight_of_luma(plane, prefix)
 
 
 def matchable(variants: Iterable[PdqVariant], min_quality: int | None = None) -> list[PdqVariant]:

@@ -6,8 +6,8 @@ A listed video has one frame a second, and an excerpt cut anywhere has its frame
 moving scene two frames 1/30 s apart can be 30 bits apart, so the item's frames are sampled densely (every
 frame, up to :data:`MAX_FRAMES` per clip) to hold a frame close in time to each listed one. They cost one
 more decode of the clip by FFmpeg (about as long as vPDQ's own), scaled to :data:`FRAME_BOX`; a pass over
-its key frames only, to find the bars; and per sampled frame two PDQ hashes of 256 pixels a side (about
-0.6 ms each), four with bars.
+its key frames only, to find the bars; and per sampled frame one downscale and DCT of 256 pixels a side
+giving its hash and its mirror's (see :mod:`warden.hashing.dihedral`), two with bars.
 """
 
 from __future__ import annotations
@@ -18,13 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warden.hashing.decode import Pixels
-from warden.hashing.pdq import pdq_hash
+from warden.hashing.dihedral import pdq_eight
+from warden.hashing.pdq import DIHEDRAL_VARIANTS
 from warden.hashing.video_bars import BarFinder, VideoBars
 from warden.hashing.video_frames import FramesError, frame_rate, sampled_frames
 from warden.model.hashes import VideoHash, VpdqFrame
 
 MIRRORED = "mirrored"
 """Frames mirrored left to right: a mirrored copy of a listed clip matches on these."""
+MIRROR_VARIANT = "flip_y"
+"""The still-image variant (see :data:`~warden.hashing.pdq.DIHEDRAL_VARIANTS`) mirrored left to right."""
 TRIMMED = "trimmed"
 """Frames with the clip's black bars cut off: a letterboxed (or pillarboxed, windowboxed) copy matches."""
 TRIMMED_MIRRORED = "trimmed+mirrored"
@@ -89,11 +92,15 @@ def video_variants(path: Path, *, declared: float | None = None, timeout: float 
     frames = sampled_frames(path, nth=nth, box=FRAME_BOX, timeout=timeout)
     for number, frame in itertools.islice(frames, MAX_FRAMES):
         timestamp = number / rate
-        found[ORIGINAL].append(_frame(frame, timestamp))
-        found[MIRRORED].append(_frame(frame[:, ::-1], timestamp))
-        for name, cut, mirrored in cuts:
-            inner = cut.cut(frame)
-            found[name].append(_frame(inner[:, ::-1] if mirrored else inner, timestamp))
+        as_is, mirrored = _frame_and_mirror(frame, timestamp)
+        found[ORIGINAL].append(as_is)
+        found[MIRRORED].append(mirrored)
+        done: dict[int, tuple[VpdqFrame, VpdqFrame]] = {}
+        for name, cut, mirror in cuts:
+            key = id(cut)  # a cut's frame and its mirror come from one downscale
+            if key not in done:
+                done[key] = _frame_and_mirror(cut.cut(frame), timestamp)
+            found[name].append(done[key][1 if mirror else 0])
     return VideoVariants({name: tuple(frames) for name, frames in found.items() if frames}, bars)
 
 
@@ -108,6 +115,12 @@ def _cuts(bars: VideoBars | None) -> list[tuple[str, VideoBars, bool]]:
     return cuts
 
 
-def _frame(pixels: Pixels, timestamp: float) -> VpdqFrame:
-    pdq, quality = pdq_hash(pixels)
-    return VpdqFrame(pdq, quality, timestamp)
+def _frame_and_mirror(pixels: Pixels, timestamp: float) -> tuple[VpdqFrame, VpdqFrame]:
+    """The frame's hash and its left-to-right mirror's, from one downscale and DCT (see
+    :mod:`warden.hashing.dihedral`), each equal to ``pdqhash`` on those pixels."""
+    variants = {variant.variant: variant for variant in pdq_eight(pixels)}
+    as_is, mirrored = variants[DIHEDRAL_VARIANTS[0]], variants[MIRROR_VARIANT]
+    return (
+        VpdqFrame(as_is.pdq, as_is.quality, timestamp),
+        VpdqFrame(mirrored.pdq, mirrored.quality, timestamp),
+    )
