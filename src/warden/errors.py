@@ -164,6 +164,16 @@ class KeyFileError(WardenError):
     code = "key_file"
 
 
+class EvidenceKeyFileError(KeyFileError):
+    """A key file of secrets for encrypted evidence (``warden scan --key-file``) cannot be read or has a line
+    that is not ``kind: value``; the message names the file and line, never a secret. Refused before the case
+    is touched."""
+
+    exit_code = 2
+    http_status = 400
+    code = "evidence_key_file"
+
+
 # ---------------------------------------------------------------- refusals of a request to the review app
 # Raised only while the app answers a request, so they never reach the command line (exit 1 if one did).
 

@@ -196,6 +196,14 @@ MAX_CONTAINER_SECONDS = _declare(
     "Most seconds one archive, with every archive nested inside it, may spend decompressing; past it, "
     "members are recorded as errors, not read.",
 )
+EVIDENCE_KEY_FILES = _declare(
+    "evidence_key_files",
+    "",
+    "Key files of secrets that open encrypted evidence (BitLocker, LUKS, FileVault 2, encrypted iOS "
+    "backups), separated by ':'; warden scan --key-file adds more. One secret a line (see docs/keys.md); "
+    "the secrets are never recorded, only which line opened what. Set it for warden report and warden "
+    "review too, so their thumbnails and previews reach items inside those volumes.",
+)
 CARVE = _declare(
     "carve",
     "1",

@@ -40,6 +40,18 @@ from warden.cli.hashset import hashset_store
     "the lower limit refused is examined again, and the report says so. Repeatable.",
 )
 @click.option(
+    "--key-file",
+    "key_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Secrets that open encrypted volumes (BitLocker, LUKS, FileVault 2) and encrypted iOS backups: one "
+    "a line, 'password: ...', 'recovery-key: ...' or 'key: HEX', '#' comments (docs/keys.md). Each volume "
+    "is tried with every secret of the kinds it takes; the report says which file and line opened it, never "
+    "the secret. A malformed file is refused whole, naming the line, before the case is touched. "
+    "Repeatable; WARDEN_EVIDENCE_KEY_FILES names more.",
+)
+@click.option(
     "--ray",
     "ray",
     metavar="auto|ADDRESS",
@@ -58,6 +70,7 @@ def scan_command(
     quiet: bool,
     db_url: str | None,
     raise_limits: tuple[str, ...],
+    key_files: tuple[Path, ...],
     ray: str | None,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
@@ -78,6 +91,7 @@ def scan_command(
         exact_pdq=exact_pdq,
         db_url=db_url,
         raise_limits=list(raise_limits),
+        key_files=list(key_files),
         ray=ray,
     )
     result = run_scan(options, hashset_store(), progress_for_terminal(quiet))

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, runtime_checkable
 
 from warden import settings
+from warden.evidence.keys import Keys, load_key_files
 from warden.model.states import State
 from warden.registry import Registry
 
@@ -130,6 +131,8 @@ class Limits:
         seconds: most seconds one archive, with every archive nested inside it, may spend decompressing.
         exhibit: the exhibit (evidence label) these limits apply to, named in a refusal's advice on how to
             raise a limit for it alone (``warden scan --raise-limit``).
+        keys: the secrets given to open encrypted volumes and backups (``warden scan --key-file``); never in
+            a repr, a comparison or a work unit's spec (a unit carries the key files' paths instead).
 
     The defaults are the settings' declared defaults (declared once, in :mod:`warden.settings`);
     ``warden.evidence.containers.limits_from_settings`` gives the limits the settings ask for now.
@@ -143,6 +146,28 @@ class Limits:
     total_items: int = int(settings.MAX_CONTAINER_ITEMS.default)
     seconds: int = int(settings.MAX_CONTAINER_SECONDS.default)
     exhibit: str | None = None
+    keys: Keys = field(default=Keys(), repr=False, compare=False)
+
+    def to_json(self) -> dict[str, JsonScalar | list[str]]:
+        """The limits as JSON, for the case's record and a work unit's spec: the key files' paths, never a
+        secret (``key_files``, only when there are any)."""
+        facts: dict[str, JsonScalar | list[str]] = {
+            name: getattr(self, name) for name in self.__dataclass_fields__ if name != "keys"
+        }
+        if self.keys.files:
+            facts["key_files"] = list(self.keys.files)
+        return facts
+
+    @classmethod
+    def from_json(cls, facts: Mapping[str, Any]) -> Limits:
+        """Limits from :meth:`to_json`'s form, the secrets read again from the key files it names.
+
+        Raises:
+            EvidenceKeyFileError: a key file cannot be read here or is malformed.
+        """
+        values = {name: value for name, value in facts.items() if name != "key_files"}
+        paths = [Path(path) for path in facts.get("key_files", [])]
+        return cls(**values, keys=load_key_files(paths) if paths else Keys())
 
 
 @runtime_checkable

@@ -7,11 +7,14 @@ instead of silently not looking.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 from warden import settings
 from warden.evidence.base import CONTAINERS, Container, Limits
+from warden.evidence.keys import keys_from_settings
 from warden.registry import instance_of
 
 GROUP = "warden.containers"
@@ -24,7 +27,8 @@ BUILT_IN: tuple[str, ...] = (
     "qcow",
     "vdi",
     "iso9660",
-    # Recognised, not opened (evidence/unopened.py): before raw-image, which could take a BitLocker boot
+    # Volumes with a reader of their own (evidence/volumes.py, bitlocker.py, luks.py, filevault.py) and UDF,
+    # recognised and not opened (evidence/unopened.py): before raw-image, which could take a BitLocker boot
     # sector or an LVM label for a disk and find nothing in it.
     "apfs",
     "bitlocker",
@@ -43,6 +47,8 @@ BUILT_IN: tuple[str, ...] = (
     "thumbs.db",
     "thumbcache",
     "exif-thumbnail",
+    # the Manifest.plist of an encrypted iOS backup folder (evidence/ios_encrypted.py)
+    "ios-backup",
 )
 """Warden's own container formats (its ``warden.containers`` entry points), in the order they are tried: most
 specific signature first. Installed plug-ins are tried after them."""
@@ -61,10 +67,15 @@ UNAVAILABLE: dict[str, str] = {}
 """Container formats left out, by module, with the reason (the optional library that is missing)."""
 
 
-def limits_from_settings() -> Limits:
+def limits_from_settings(key_files: Sequence[Path] = ()) -> Limits:
     """The bounds on containers the settings ask for (nesting, members, member size, ratio, and what one
-    archive with everything inside it may give out); ``warden.evidence.limits.raised`` raises some for one
-    exhibit."""
+    archive with everything inside it may give out), with the secrets of the key files the settings name and
+    of ``key_files`` (``warden scan --key-file``); ``warden.evidence.limits.raised`` raises some for one
+    exhibit.
+
+    Raises:
+        EvidenceKeyFileError: a key file cannot be read or is malformed (naming its line).
+    """
     return Limits(
         depth=settings.get_int(settings.MAX_NESTING),
         members=settings.get_int(settings.MAX_MEMBERS),
@@ -73,6 +84,7 @@ def limits_from_settings() -> Limits:
         total_bytes=settings.get_int(settings.MAX_CONTAINER_BYTES),
         total_items=settings.get_int(settings.MAX_CONTAINER_ITEMS),
         seconds=settings.get_int(settings.MAX_CONTAINER_SECONDS),
+        keys=keys_from_settings(key_files),
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytsk3
 
 from warden import settings
-from warden.evidence.base import HEAD_BYTES, Item, Limits, Step
+from warden.evidence.base import HEAD_BYTES, ContainerError, Item, Limits, Step
 from warden.evidence.carving import Reader, carved_items
 from warden.evidence.file_system import (
     TSK_ERRORS,
@@ -37,6 +37,7 @@ from warden.evidence.file_system import (
 )
 from warden.evidence.limits import refusal
 from warden.evidence.unopened import volume_format
+from warden.evidence.volumes import VolumeFormat, opened_format, partition_items
 from warden.model.states import State
 
 SECTOR = 512
@@ -153,7 +154,8 @@ class _DiskWalk:
         else:
             return self._partitions(system), None
         fs_error = self._open_fs(0)[1]
-        if fs_error is None:
+        if fs_error is None or self._own_format(0, self.size) is not None:
+            # A file system, or a volume Warden opens itself (XFS, APFS, LVM2: a logical volume holding one).
             return [_Volume(0, self.size, None)], None
         entries = mbr_partitions(self.read(0, SECTOR))
         if entries is None:
@@ -205,6 +207,10 @@ class _DiskWalk:
             )
             return
         fs, error = self._open_fs(volume.start)
+        own = self._own_format(volume.start, end - volume.start) if fs is None else None
+        if own is not None:
+            yield from self._own_volume(own, volume.start, end, steps)
+            return
         if fs is None:
             what = "carved whole" if self.carve else "not read"
             try:
@@ -228,6 +234,30 @@ class _DiskWalk:
         areas = [(a, b, "unallocated") for a, b in walk.unallocated(volume.start, end)]
         areas += [(a, b, "slack") for a, b in walk.slack_ranges(volume.start, end)]
         yield from self._carved(steps, sorted(areas))
+
+    def _own_format(self, start: int, length: int) -> VolumeFormat | None:
+        """The format of a volume Warden opens with its own reader, at ``start``, or None."""
+        try:
+            return opened_format(self.read(start, min(HEAD_BYTES, length)))
+        except OSError:
+            return None  # its bytes cannot be read: the walk says so
+
+    def _own_volume(self, own: VolumeFormat, start: int, end: int, steps: tuple[Step, ...]) -> Iterator[Item]:
+        """A partition (or the whole media) holding XFS, APFS or LVM2, walked by that format's reader; one
+        that cannot be opened is named, with the reason, then carved whole like any unreadable partition."""
+        given = 0
+        try:
+            inside = Item(steps, state=self.container.state)
+            for item in partition_items(own, self.read, start, end - start, inside, self.limits, self.carve):
+                given += 1
+                yield item
+        except (ContainerError, OSError) as error:
+            what = "carved whole" if self.carve and not given else "not read further"
+            yield self._problem(
+                (*steps, Step("error", "(unreadable)", {"container": own.name})), f"{error}; {what}"
+            )
+            if not given:
+                yield from self._carved(steps, [(start, end, "unallocated")])
 
     def _file(self, fs: Any, steps: tuple[Step, ...], label: str, entry: FileEntry) -> Item:
         detail: dict[str, str | int] = {"inode": entry.inode, "file_system": label}

@@ -79,6 +79,9 @@ _NAME_UNALLOC = int(pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
 _NO_DATA = int(pytsk3.TSK_FS_ATTR_RUN_FLAG_SPARSE) | int(pytsk3.TSK_FS_ATTR_RUN_FLAG_FILLER)
 _RESIDENT = int(pytsk3.TSK_FS_ATTR_RES)
 _NTFS_DATA = int(pytsk3.TSK_FS_ATTR_TYPE_NTFS_DATA)
+_HFS_RSRC = int(pytsk3.TSK_FS_ATTR_TYPE_HFS_RSRC)
+_HFS_COMPRESSED = int(pytsk3.TSK_FS_ATTR_TYPE_HFS_COMP_REC)
+_COMPRESSED = int(pytsk3.TSK_FS_ATTR_COMP)
 _TIMES = ("mtime", "ctime", "atime", "crtime")
 
 
@@ -144,8 +147,9 @@ class FileSystemWalk:
         self._listed: dict[int, str] = {}
         self._named: set[int] = set()
         self._paths: set[str] = set()
-        # NTFS names cannot hold ":" (it separates a file from its data stream); a hostile one may.
-        self._reserved = "/:" if self.label == "ntfs" else "/"
+        # NTFS names cannot hold ":" (it separates a file from its data stream); a hostile one may. On HFS+
+        # it separates a file from its resource fork (``photo.jpg:rsrc``).
+        self._reserved = "/:" if self.label in ("ntfs", "hfs+") else "/"
 
     def collect(self, limit: int) -> int:
         """Find the first ``limit`` entries (in walk order) and every allocated run; how many more exist."""
@@ -356,7 +360,10 @@ class FileSystemWalk:
         times: dict[str, str | None],
         runs: list[tuple[int, int]],
     ) -> bool:
-        """Add the NTFS alternate data streams of a file; whether its unnamed data is resident."""
+        """Add the NTFS alternate data streams of a file, or its HFS+ resource fork (``<path>:rsrc``, the
+        name dfvfs gives that stream) when it has one; whether its unnamed data is resident. The fork of a
+        compressed HFS+ file holds the compressed content, which The Sleuth Kit gives back uncompressed as
+        the file's data: it is no item of its own."""
         try:
             attributes = [
                 (int(a.info.type), int(a.info.id), a.info.name, int(a.info.size), int(a.info.flags))
@@ -365,7 +372,17 @@ class FileSystemWalk:
         except TSK_ERRORS:
             return False
         resident = False
+        compressed = any(
+            kind == _HFS_COMPRESSED or flags & _COMPRESSED for kind, _i, _n, _s, flags in attributes
+        )
         for kind, ident, name, size, flags in attributes:
+            if self.label == "hfs+" and kind == _HFS_RSRC and size > 0 and not compressed:
+                fork = FileEntry(
+                    f"{path}:rsrc", inode, deleted, size, times, attribute=(kind, ident), stream="rsrc"
+                )
+                fork.runs = runs
+                self._add(fork)
+                continue
             if kind != _NTFS_DATA and self.label == "ntfs":
                 continue
             if not name:

@@ -6,8 +6,10 @@ the phone each fileID was. A folder holding ``Manifest.db`` beside ``Manifest.pl
 earlier backups keep ``Manifest.mbdb`` and are listed as plain folders) is listed through its manifest: a
 stored file becomes an item named by its phone path (``CameraRollDomain/Media/DCIM/100APPLE/IMG_0001.JPG``),
 read from the stored file. A file the manifest does not name keeps its stored name; a manifest row whose file
-is not stored is a fact. A manifest that cannot be read (not SQLite, damaged, encrypted backup) is a fact,
-and the backup's files are then listed by their stored names: nothing is left out.
+is not stored is a fact. A manifest that cannot be read (not SQLite, damaged) is a fact, and the backup's
+files are then listed by their stored names: nothing is left out. In an encrypted backup, ``Manifest.db`` and
+the stored files are encrypted: its files keep their stored names here, and ``Manifest.plist`` is marked as
+the key to the backup, which :mod:`.ios_encrypted` opens with the backup password.
 
 ``Manifest.db`` is read through the descriptor that was checked to be the listed file, read-only and
 immutable (SQLite writes no journal or WAL beside it), with a bounded row count, bounded text and a deadline.
@@ -28,7 +30,7 @@ from typing import Any
 
 from warden import settings
 from warden.clock import from_timestamp
-from warden.evidence.base import Item, JsonScalar, Step
+from warden.evidence.base import HEAD_BYTES, Item, JsonScalar, Step
 from warden.evidence.members import safe_name
 from warden.evidence.names import repeated
 from warden.hashing.digests import open_evidence
@@ -77,6 +79,8 @@ class Row:
     flags: int | None
     detail: dict[str, JsonScalar] = field(default_factory=dict)
     """What the row's archived metadata says (phone times, size), and whether its text was cut."""
+    key: bytes | None = field(default=None, repr=False)
+    """The file's wrapped key in an encrypted backup (``EncryptionKey``: protection class, then the key)."""
 
     @property
     def phone_path(self) -> str:
@@ -111,9 +115,13 @@ class IosBackup:
         status = {name: st for name, st in entries if not isinstance(st, OSError)}
         prefix = (Step("file", rel_dir, {"format": FORMAT}),) if rel_dir else ()
         self._prefix: tuple[Step, ...] = prefix
+        self.encrypted = False
+        """Whether ``Manifest.plist`` opens the backup with its password (:mod:`.ios_encrypted`)."""
         why = _encrypted(os.path.join(fs_dir, MANIFEST_PLIST), status[MANIFEST_PLIST])
         if why is not None:
-            self._fact(why)
+            self.encrypted = why == ""
+            if why:
+                self._fact(why)
             return
         max_rows = settings.get_int(settings.MAX_MEMBERS)
         seconds = settings.get_int(settings.MAX_CONTAINER_SECONDS)
@@ -136,14 +144,20 @@ class IosBackup:
 
     def relabel(self, item: Item) -> Item:
         """A file of the backup folder as listed plainly: named by its phone path when the manifest names
-        its stored name, otherwise as it is."""
-        if self.manifest is None or not item.steps:
+        its stored name, otherwise as it is. The ``Manifest.plist`` of an encrypted backup is marked as
+        the backup's (detail ``format: ios-backup``), for :mod:`.ios_encrypted` to open the backup from."""
+        if (self.manifest is None and not self.encrypted) or not item.steps:
             return item
         inner = item.steps[-1].name
         if self.rel_dir:
             if not inner.startswith(self.rel_dir + "/"):
                 return item
             inner = inner[len(self.rel_dir) + 1 :]
+        if self.manifest is None:
+            if inner != MANIFEST_PLIST or len(item.steps) != 1:
+                return item
+            mark = {**item.steps[-1].detail, "format": FORMAT, "encrypted": True}
+            return replace(item, steps=(replace(item.steps[-1], detail=mark),))
         stored = _STORED.fullmatch(inner)
         if stored is None or stored.group(1) != stored.group(2)[:2]:
             return item
@@ -171,20 +185,7 @@ class IosBackup:
             )
 
     def _phone_step(self, file_id: str, row: Row, stored: str) -> Step:
-        name, unsafe = safe_name(row.phone_path)
-        detail: dict[str, JsonScalar] = {
-            "format": FORMAT,
-            "phone_path": row.phone_path,
-            "domain": row.domain,
-            "relative_path": row.relative_path,
-            "file_id": file_id,
-            "stored_as": f"{self.rel_dir}/{stored}" if self.rel_dir else stored,
-        }
-        detail.update(row.detail)
-        if unsafe:
-            detail["unsafe_name"] = True
-        if name != row.phone_path:
-            detail["original_name"] = repr(row.phone_path)
+        name, detail = phone_detail(file_id, row, f"{self.rel_dir}/{stored}" if self.rel_dir else stored)
         return Step("phone", self._unique(name), detail)
 
     def _unique(self, name: str) -> str:
@@ -206,8 +207,43 @@ class IosBackup:
         self.facts.append(Item(steps=(*self._prefix, step), problem=reason, not_examined=True))
 
 
+def phone_detail(file_id: str, row: Row, stored_as: str) -> tuple[str, dict[str, JsonScalar]]:
+    """A stored file's item name (its phone path, made safe) and its step's detail.
+
+    Args:
+        file_id: its fileID.
+        row: its manifest row.
+        stored_as: the stored file's path in the evidence.
+    """
+    name, unsafe = safe_name(row.phone_path)
+    detail: dict[str, JsonScalar] = {
+        "format": FORMAT,
+        "phone_path": row.phone_path,
+        "domain": row.domain,
+        "relative_path": row.relative_path,
+        "file_id": file_id,
+        "stored_as": stored_as,
+    }
+    detail.update(row.detail)
+    if unsafe:
+        detail["unsafe_name"] = True
+    if name != row.phone_path:
+        detail["original_name"] = repr(row.phone_path)
+    return name, detail
+
+
+def encrypted_manifest(head: bytes) -> bool:
+    """Whether ``head`` (a file's first bytes) is an encrypted backup's ``Manifest.plist``: a property list
+    (binary, as iOS writes it, or XML) holding ``BackupKeyBag`` and ``ManifestKey``, the keys to the backup.
+
+    A binary property list keeps the top dictionary's key names near its start, so they are in the head."""
+    plist = head.startswith(b"bplist00") or b"<plist" in head[:1024]
+    return plist and b"BackupKeyBag" in head and b"ManifestKey" in head
+
+
 def _encrypted(path: str, status: os.stat_result) -> str | None:
-    """Why the backup's files cannot be named (an encrypted backup), or None."""
+    """Why the backup's files cannot be named (an encrypted backup), or None; "" for an encrypted backup
+    whose ``Manifest.plist`` opens it with the password (:mod:`.ios_encrypted` says the rest)."""
     try:
         with open_evidence(path, (status.st_dev, status.st_ino)) as stream:
             data = stream.read(_PLIST_BYTES + 1)
@@ -217,9 +253,12 @@ def _encrypted(path: str, status: os.stat_result) -> str | None:
     except Exception:  # an unreadable Manifest.plist only means encryption is not known
         return None
     if isinstance(plist, dict) and plist.get("IsEncrypted") is True:
+        if encrypted_manifest(data[:HEAD_BYTES]):
+            return ""
         return (
-            "encrypted iOS backup: its manifest and files cannot be read without the backup password, which "
-            "Warden cannot take yet; the stored files are listed by their stored names, not decrypted"
+            f"encrypted iOS backup whose {MANIFEST_PLIST} holds no BackupKeyBag and ManifestKey that Warden "
+            "can find (the keys that the backup password opens, iOS 10 and later): not decrypted; the stored "
+            "files are listed by their stored names"
         )
     return None
 
@@ -243,6 +282,16 @@ def read_manifest(path: str, status: os.stat_result, max_rows: int, seconds: flo
             return _rows(_uri(path, stream.fileno()), max_rows, seconds)
     except OSError as error:
         raise ManifestError(f"cannot be read: {error}") from error
+
+
+def read_decrypted_manifest(path: str, max_rows: int, seconds: float) -> Manifest:
+    """The rows of a ``Manifest.db`` decrypted into a temporary file of Warden's own, bounded as
+    :func:`read_manifest` bounds them.
+
+    Raises:
+        ManifestError: no ``Files`` table, damaged, or over the time.
+    """
+    return _rows(f"{Path(path).as_uri()}?mode=ro&immutable=1", max_rows, seconds)
 
 
 def _uri(path: str, descriptor: int) -> str:
@@ -297,13 +346,17 @@ def _row(record: tuple[Any, ...]) -> tuple[str, Row] | None:
         isinstance(relative_length, int) and relative_length > _TEXT_CHARS
     ):
         detail["cut"] = f"domain or relative path over {_TEXT_CHARS} characters, cut"
-    if isinstance(blob, bytes):
-        detail.update(_metadata(blob))
+    archived = _archived(blob) if isinstance(blob, bytes) else None
+    key = None
+    if archived is not None:
+        detail.update(_metadata(archived))
+        key = _file_key(archived)
     row = Row(
         domain=_text(domain),
         relative_path=_text(relative),
         flags=flags if isinstance(flags, int) else None,
         detail=detail,
+        key=key,
     )
     return file_id.lower(), row
 
@@ -316,18 +369,41 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _metadata(blob: bytes) -> dict[str, JsonScalar]:
-    """The phone's times and size from a row's ``file`` column (an NSKeyedArchiver binary plist), where
-    readable; nothing otherwise."""
+@dataclass(frozen=True, slots=True)
+class _Archived:
+    """A row's ``file`` column unarchived: the root object and the archive's object table."""
+
+    record: dict[str, Any]
+    objects: list[Any]
+
+
+def _archived(blob: bytes) -> _Archived | None:
+    """A row's ``file`` column (an NSKeyedArchiver binary plist of an ``MBFile``), or None if unreadable."""
     try:
         archive = plistlib.loads(blob)
         objects = archive["$objects"]
         top = archive["$top"]["root"]
         record = objects[top.data if isinstance(top, plistlib.UID) else int(top)]
-    except Exception:  # hostile or unusual metadata only means the times are unknown
-        return {}
-    if not isinstance(record, dict):
-        return {}
+    except Exception:  # hostile or unusual metadata only means the times (or the key) are unknown
+        return None
+    if not isinstance(record, dict) or not isinstance(objects, list):
+        return None
+    return _Archived(record, objects)
+
+
+def _file_key(archived: _Archived) -> bytes | None:
+    """The file's wrapped key (``EncryptionKey``, an ``NSData`` object: protection class and wrapped key)."""
+    reference = archived.record.get("EncryptionKey")
+    if not isinstance(reference, plistlib.UID) or not 0 <= reference.data < len(archived.objects):
+        return None
+    data = archived.objects[reference.data]
+    key = data.get("NS.data") if isinstance(data, dict) else None
+    return key if isinstance(key, bytes) else None
+
+
+def _metadata(archived: _Archived) -> dict[str, JsonScalar]:
+    """The phone's times and size from a row's unarchived ``file`` column, where it gives them."""
+    record = archived.record
     found: dict[str, JsonScalar] = {}
     for key, name in _TIMES.items():
         value = record.get(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from warden import settings
 from warden.evidence.base import Limits
@@ -92,7 +93,7 @@ def value_of(limits: Limits, name: str) -> int:
 def raised(limits: Limits, exhibit: str, raises: dict[str, int]) -> Limits:
     """``limits`` for one exhibit, with the limits in ``raises`` (by setting name) set to their new values
     (names this version does not know are left out)."""
-    changes = {RAISABLE[name][0]: value for name, value in raises.items() if name in RAISABLE}
+    changes: dict[str, Any] = {RAISABLE[name][0]: value for name, value in raises.items() if name in RAISABLE}
     return replace(limits, exhibit=exhibit, **changes)
 
 

@@ -1,8 +1,10 @@
 """Volumes and file systems Warden recognises but does not open yet: recorded "not examined", never opaque.
 
+(APFS, XFS and LVM2 are opened by their own readers: :mod:`warden.evidence.volumes`.)
+
 Each is declared as data (its name, what it is, and the bytes that show it) and registered as a container
-like any other, ahead of the raw-image check, so that an APFS container, an encrypted volume or an LVM
-physical volume given as evidence (or found inside an archive) is listed in the report under "not examined"
+like any other, ahead of the raw-image check, so that such a volume given as evidence (or found inside an
+archive) is listed in the report under "not examined"
 with the reason, instead of being hashed as one opaque file and forgotten. The same signatures name what a
 disk image's partition holds when The Sleuth Kit finds no file system in it (:func:`volume_format`).
 Signatures as the format's own documentation gives them (Apple's APFS reference, libyal's libbde, libfvde
@@ -32,15 +34,6 @@ def _at(offset: int, magic: bytes) -> Test:
 def _corestorage(head: bytes) -> bool:
     # Physical volume header: format version 1, block type 0x0010, "CS" at byte 88.
     return head[88:90] == b"CS" and head[8:10] == b"\x01\x00" and head[10:12] == b"\x10\x00"
-
-
-def _lvm2(head: bytes) -> bool:
-    # The label may be in any of the first four sectors.
-    return any(
-        head[sector * 512 : sector * 512 + 8] == b"LABELONE"
-        and head[sector * 512 + 24 : sector * 512 + 32] == b"LVM2 001"
-        for sector in range(4)
-    )
 
 
 def _udf_only(head: bytes) -> bool:
@@ -81,7 +74,6 @@ class UnopenedFormat:
         yield  # a generator, as every container's expand is
 
 
-APFS = UnopenedFormat("apfs", "APFS container", _at(32, b"NXSB"), f"APFS is {UNSUPPORTED}")
 BITLOCKER = UnopenedFormat("bitlocker", "BitLocker encrypted volume", _at(3, b"-FVE-FS-"), ENCRYPTED)
 LUKS = UnopenedFormat("luks", "LUKS encrypted volume", _at(0, b"LUKS\xba\xbe"), ENCRYPTED)
 FILEVAULT = UnopenedFormat(
@@ -90,11 +82,9 @@ FILEVAULT = UnopenedFormat(
     _corestorage,
     f"Core Storage and FileVault 2 are {UNSUPPORTED}",
 )
-XFS = UnopenedFormat("xfs", "XFS file system", _at(0, b"XFSB"), f"XFS is {UNSUPPORTED}")
-LVM2 = UnopenedFormat("lvm2", "LVM2 physical volume", _lvm2, f"LVM is {UNSUPPORTED}")
 UDF = UnopenedFormat("udf", "UDF disc image (no ISO 9660 bridge)", _udf_only, f"UDF is {UNSUPPORTED}")
 
-FORMATS = (APFS, BITLOCKER, LUKS, FILEVAULT, XFS, LVM2, UDF)
+FORMATS = (BITLOCKER, LUKS, FILEVAULT, UDF)
 """Every format recognised and not opened, in the order they are registered."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,9 @@ class ScanOptions:
     exact_pdq: bool = False
     db_url: str | None = None
     raise_limits: list[str] = field(default_factory=list)  # EXHIBIT:LIMIT=VALUE, see warden.scan.raised
+    key_files: list[Path] = field(
+        default_factory=list
+    )  # secrets for encrypted volumes, see warden.evidence.keys
     ray: str | None = None  # a Ray cluster to hash on (see warden.scan.ray_pool); None: this machine
 
 
@@ -106,17 +109,25 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
             resources_for("/", settings.get_str(settings.RAY_EVIDENCE_RESOURCES))
         except ValueError as error:
             raise UsageError(str(error)) from None
+    limits = limits_from_settings(
+        options.key_files
+    )  # a malformed key file: refused before the case is touched
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
     with case.scanning():
-        return _Scan(case, options, open_sets, progress).run(spool_parent)
+        return _Scan(case, options, open_sets, progress, limits).run(spool_parent)
 
 
 class _Scan:
     """One run of the scan over an open, locked case."""
 
     def __init__(
-        self, case: Case, options: ScanOptions, open_sets: list[OpenHashSet], progress: Progress
+        self,
+        case: Case,
+        options: ScanOptions,
+        open_sets: list[OpenHashSet],
+        progress: Progress,
+        limits: Limits | None = None,
     ) -> None:
         self.case = case
         self.options = options
@@ -140,7 +151,7 @@ class _Scan:
             "max_image_pixels": settings.get_int(settings.MAX_IMAGE_PIXELS),
             "max_image_bytes": settings.get_int(settings.MAX_IMAGE_BYTES),
         }
-        self.limits: Limits = limits_from_settings()
+        self.limits: Limits = limits or limits_from_settings()
         self.workers = options.workers or settings.get_int(settings.WORKERS) or cpu_count()
         self.batch_size = settings.get_int(settings.BATCH_SIZE)
         self.units: ScanUnits | None = None  # work units on a Ray cluster, while hashing
@@ -182,7 +193,7 @@ class _Scan:
                     "workers": self.workers,
                     **self.hash_options,
                     **self.thresholds,
-                    "limits": asdict(self.limits),
+                    "limits": self.limits.to_json(),  # key files by path, never a secret
                     **self.raised.options(),
                 }
             )

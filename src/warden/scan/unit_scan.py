@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right
-from dataclasses import asdict
 from typing import Any, Protocol
 
 from warden import settings
@@ -132,7 +131,7 @@ class ScanUnits:
             spec = UnitSpec(
                 label=evidence.label,
                 item=item_to_json(item),
-                limits=asdict(limits),
+                limits=limits.to_json(),  # key files by path: a node reads the secrets itself
                 skip=[path for path in skip if scope.holds(path)],
                 spool=self._spool,
                 root_is_evidence=source == "file",

@@ -128,7 +128,7 @@ def run_unit(spec_text: str, hasher: Hasher = hash_one) -> Iterator[str]:
 
 def _entries(spec: UnitSpec, spool: Spool, outbox: _Outbox) -> Iterator[tuple[_Entry, str] | None]:
     """Every item of the unit to hash, with the path a task reads; what needs no hashing goes out as is."""
-    limits = Limits(**spec.limits)
+    limits = Limits.from_json(spec.limits)  # the secrets read from the key files on this node
     skip = set(spec.skip)
     item = item_from_json(spec.item)
     scope = Scope.from_json(spec.scope)
