@@ -4,7 +4,8 @@
 writes a LUKS1 header whose volume key we choose; the payload is the FAT16 image of
 :func:`tests.evidence.images.fat16` encrypted here with AES-XTS and plain64 IVs (the 512-byte sector number
 from the payload's start), as the kernel's dm-crypt would have written it. BitLocker and FileVault 2
-volumes cannot be made on Linux; see tests/data/README.md.
+volumes, which no Linux tool makes, are written from their published formats by bitlocker_volume.py and
+filevault_volume.py.
 """
 
 from __future__ import annotations

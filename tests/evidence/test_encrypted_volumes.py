@@ -102,9 +102,7 @@ def test_a_luks_partition_of_a_disk_image_is_opened_with_its_key_and_named_witho
     images.run("sfdisk", "-q", disk, stdin=f"label: dos\nstart=2048, size={sectors}, type=83\n")
     found = walked(disk, keys(PASSWORD))
     inside = {
-        item.path.split("//p1//", 1)[1]: item
-        for item in (f.item for f in found)
-        if "//p1//" in item.path
+        item.path.split("//p1//", 1)[1]: item for item in (f.item for f in found) if "//p1//" in item.path
     }
     assert set(plain_md5s(luks.plain)) <= set(inside)
     assert inside["DCIM/new.jpg"].steps[1].detail["unlocked_with"] == "keys.txt line 1"

@@ -2,9 +2,11 @@
 
 Recognised by the boot sector's signature (``-FVE-FS-`` at byte 3, as :mod:`warden.evidence.unopened`
 declares it); a BitLocker To Go volume, whose boot sector is a FAT one, is not recognised yet.
-A password is stretched by the format's fixed 2^20 SHA-256 rounds, so a hostile header cannot make one try
-cost more. A volume with a clear key (suspended protection) opens without a secret. The raw full-volume
-encryption key (``key:``) is not taken: libbde-python reads it as text and stops at its first zero byte.
+A password is stretched by the format's fixed 2^20 SHA-256 rounds (libbde repeats them once for each of the
+three FVE metadata copies when a password fails), so a hostile header cannot make one try cost more. libbde
+reads all three copies and refuses the volume ("header is damaged") when any one of them is. A volume with
+a clear key (suspended protection) opens without a secret. The raw full-volume encryption key (``key:``) is
+not taken: libbde-python reads it as text and stops at its first zero byte.
 """
 
 from __future__ import annotations
