@@ -14,8 +14,7 @@ import pytest
 
 from tests.evidence import images
 from tests.evidence.bitlocker_volume import PASSWORD, RECOVERY_PASSWORD, BitLockerVolume, bitlocker_volume
-from tests.scan.conftest import store_env
-from warden.cli import main
+from tests.scan.photo_scans import listed_photos, scan_report
 
 pytest.importorskip("pybde", reason="pip install 'warden[vdisk]'")
 pytestmark = pytest.mark.slow  # key stretching (2^20 SHA-256 rounds per try) and a few small scans
@@ -33,29 +32,21 @@ def volume(tmp_path_factory: pytest.TempPathFactory) -> BitLockerVolume:
 
 @pytest.fixture(scope="module")
 def hashset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = [
-        f"{hashlib.md5(images.photo_bytes(name)).hexdigest()},,,,{category},{name}"
-        for name, category in LISTED.items()
-    ]
-    path = tmp_path_factory.mktemp("set") / "set.csv"
-    path.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "\n".join(rows) + "\n")
-    return path
+    return listed_photos(tmp_path_factory.mktemp("set"), LISTED)
 
 
 def scan(
     volume: BitLockerVolume, root: Path, hashset: Path, key_text: str | None
 ) -> tuple[int, dict[str, Any]]:
-    args = ["scan", str(volume.path), "--hashset", str(hashset), "--case", str(root / "c")]
+    options = []
     if key_text is not None:
         (root / "keys").mkdir(parents=True, exist_ok=True)
         key_file = root / "keys" / "keys.txt"
         key_file.write_text(key_text)
-        args += ["--key-file", str(key_file)]
-    with pytest.MonkeyPatch.context() as patch:
-        store_env(patch, root)
-        patch.setenv("TZ", "UTC")
-        code = main([*args, "--workers", "1", "--quiet"])
-    return code, json.loads((root / "c" / "report.json").read_text())
+        options = ["--key-file", str(key_file)]
+    code, report = scan_report(volume.path, root, hashset, *options)
+    assert report is not None
+    return code, report
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,7 @@ import pytest
 
 from tests.evidence import images
 from tests.evidence.encrypted import PASSWORD, LuksVolume, luks_volume
-from tests.scan.conftest import store_env
-from warden.cli import main
+from tests.scan.photo_scans import listed_photos, scan_report
 
 pytest.importorskip("pyluksde", reason="pip install 'warden[vdisk]'")
 pytestmark = pytest.mark.slow  # a few small scans
@@ -33,26 +32,15 @@ def volume(tmp_path_factory: pytest.TempPathFactory) -> LuksVolume:
 
 @pytest.fixture(scope="module")
 def hashset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = [
-        f"{hashlib.md5(images.photo_bytes(name)).hexdigest()},,,,{category},{name}"
-        for name, category in LISTED.items()
-    ]
-    path = tmp_path_factory.mktemp("set") / "set.csv"
-    path.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "\n".join(rows) + "\n")
-    return path
+    return listed_photos(tmp_path_factory.mktemp("set"), LISTED)
 
 
 def scan(
     volume: LuksVolume, root: Path, hashset: Path, *key_files: Path
 ) -> tuple[int, dict[str, Any] | None]:
-    with pytest.MonkeyPatch.context() as patch:
-        store_env(patch, root)
-        patch.setenv("TZ", "UTC")
-        args = ["scan", str(volume.path), "--hashset", str(hashset), "--case", str(root / "c")]
-        args += [part for key_file in key_files for part in ("--key-file", str(key_file))]
-        code = main([*args, "--workers", "1", "--quiet"])
-    report = root / "c" / "report.json"
-    return code, json.loads(report.read_text()) if report.exists() else None
+    return scan_report(
+        volume.path, root, hashset, *(part for key in key_files for part in ("--key-file", str(key)))
+    )
 
 
 def key_file(folder: Path, text: str) -> Path:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,7 @@ from typing import Any
 import pytest
 
 from tests.evidence import images, virtual_disks
-from tests.scan.conftest import store_env
-from warden.cli import main
+from tests.scan.photo_scans import listed_photos, scanned
 
 pytestmark = pytest.mark.slow  # four small scans
 
@@ -21,25 +19,9 @@ LISTED = {"tench": "A", "shark": "B", "pinscher": "C", "volcano": "C"}
 """Photos on the disk, listed with made-up categories: live on both partitions, live, deleted, carved."""
 
 
-def scan(evidence: Path, root: Path, hashset: Path) -> dict[str, Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        store_env(patch, root)
-        patch.setenv("TZ", "UTC")
-        args = ["scan", str(evidence), "--hashset", str(hashset), "--case", str(root / "c")]
-        assert main([*args, "--workers", "1", "--quiet"]) == 0
-    result: dict[str, Any] = json.loads((root / "c" / "report.json").read_text())
-    return result
-
-
 @pytest.fixture(scope="module")
 def hashset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = [
-        f"{hashlib.md5(images.photo_bytes(name)).hexdigest()},,,,{category},{name}"
-        for name, category in LISTED.items()
-    ]
-    path = tmp_path_factory.mktemp("set") / "set.csv"
-    path.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "\n".join(rows) + "\n")
-    return path
+    return listed_photos(tmp_path_factory.mktemp("set"), LISTED)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +35,7 @@ def reports(hashset: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "vdi": virtual_disks.path_of(disks, "vdi"),
         "vhdx": virtual_disks.path_of(disks, "vhdx"),
     }
-    return {key: scan(path, tmp_path_factory.mktemp(key), hashset) for key, path in evidence.items()}
+    return {key: scanned(path, tmp_path_factory.mktemp(key), hashset) for key, path in evidence.items()}
 
 
 def inside(report: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
@@ -92,7 +74,7 @@ def test_what_cannot_be_opened_is_listed_as_not_examined(hashset: Path, tmp_path
     luks[:8] = b"LUKS\xba\xbe\x00\x02"
     (folder / "secret.img").write_bytes(bytes(luks))
     shutil.copy(images.photo(next(iter(LISTED))), folder / "loose.jpg")
-    report = scan(folder, tmp_path / "case", hashset)
+    report = scanned(folder, tmp_path / "case", hashset)
     listed = {entry["path"]: entry for entry in report["not_examined"]}
     assert set(listed) == {"vm.vhdx", "secret.img"}
     assert listed["vm.vhdx"]["format"] == "vhdx"

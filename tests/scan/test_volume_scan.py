@@ -4,15 +4,13 @@ logical volume) finds each photo by the MD5 a made-up hash set lists, counted as
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.evidence import images, volumes
-from tests.scan.conftest import store_env
-from warden.cli import main
+from tests.scan.photo_scans import listed_photos, scanned
 
 pytestmark = pytest.mark.slow  # two small scans
 
@@ -25,25 +23,9 @@ LISTED = {"tench": "A", "lynx": "B", "dane": "C"}
 """Photos the made-up hash set lists, with made-up categories; the shark is on the XFS volume but unlisted."""
 
 
-def scan(evidence: Path, root: Path, hashset: Path) -> dict[str, Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        store_env(patch, root)
-        patch.setenv("TZ", "UTC")
-        args = ["scan", str(evidence), "--hashset", str(hashset), "--case", str(root / "c")]
-        assert main([*args, "--workers", "1", "--quiet"]) == 0
-    result: dict[str, Any] = json.loads((root / "c" / "report.json").read_text())
-    return result
-
-
 @pytest.fixture(scope="module")
 def hashset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rows = [
-        f"{hashlib.md5(images.photo_bytes(name)).hexdigest()},,,,{category},{name}"
-        for name, category in LISTED.items()
-    ]
-    path = tmp_path_factory.mktemp("set") / "set.csv"
-    path.write_text("md5,sha1,sha256,pdq,category,source_id\n" + "\n".join(rows) + "\n")
-    return path
+    return listed_photos(tmp_path_factory.mktemp("set"), LISTED)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +50,7 @@ def md5(name: str) -> str:
 def test_a_scan_of_an_xfs_file_system_finds_the_listed_photos(
     xfs: Path, hashset: Path, tmp_path: Path
 ) -> None:
-    report = scan(xfs, tmp_path, hashset)
+    report = scanned(xfs, tmp_path, hashset)
     assert matched(report) == {
         "photos/tench.jpg": ("tench", md5("tench")),
         "photos/2021/lynx.jpg": ("lynx", md5("lynx")),
@@ -89,7 +71,7 @@ def test_a_scan_of_an_lvm_physical_volume_finds_the_photos_of_each_logical_volum
     pv = tmp_path / "evidence" / "pv.img"
     pv.parent.mkdir()
     pv.write_bytes(volumes.physical_volume({"camera": fat.read_bytes(), "home": xfs.read_bytes()}))
-    report = scan(pv, tmp_path / "run", hashset)
+    report = scanned(pv, tmp_path / "run", hashset)
     assert matched(report) == {
         "camera//DANE.JPG": ("dane", md5("dane")),
         "home//photos/tench.jpg": ("tench", md5("tench")),

@@ -11,13 +11,10 @@ not taken: libbde-python reads it as text and stops at its first zero byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, BinaryIO
 
-from warden.evidence.base import Item, Limits
 from warden.evidence.encrypted_volume import EncryptedVolumeContainer, Volume, open_handle
-from warden.evidence.keys import Secret
 from warden.evidence.unopened import BITLOCKER
 
 
@@ -38,22 +35,6 @@ class BitLockerContainer(EncryptedVolumeContainer):
         """The one volume."""
         return [Volume(None, open_handle(stack, reader.volume(), source, self.label))]
 
-    def unlock(self, handle: Any, secret: Secret) -> bool:
-        """A password, or a recovery key (``123456-...``)."""
-        if secret.kind == "recovery-key":
-            handle.set_recovery_password(secret.value)
-        else:
-            handle.set_password(secret.value)
-        return bool(handle.unlock())
 
-
-def bitlocker_items(
-    stream: BinaryIO, size: int, container: Item, limits: Limits, carve: bool
-) -> Iterator[Item]:
-    """A volume reader (:class:`warden.evidence.volumes.VolumeReader`): the volume as a partition of a disk
-    image, or a logical volume.
-
-    Raises:
-        ContainerError: as :meth:`BitLockerContainer.expand`.
-    """
-    yield from BitLockerContainer(carve_unallocated=carve).expand(stream, container, limits)
+bitlocker_items = BitLockerContainer.volume_reader
+"""The volume reader :mod:`warden.evidence.volumes` names for a partition or logical volume of this format."""

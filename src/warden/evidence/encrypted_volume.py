@@ -77,7 +77,8 @@ class VolumeMedia:
 
 class EncryptedVolumeContainer:
     """An encrypted volume unlocked with a given secret. Subclasses set ``name``, ``label``, ``module``,
-    ``package`` and ``kinds``, and implement ``sniff``, ``open_volumes`` and ``unlock``."""
+    ``package`` and ``kinds``, and implement ``sniff`` and ``open_volumes`` (and ``unlock`` where the reader
+    does not take secrets the libyal way)."""
 
     name = "encrypted-volume"
     label = "encrypted volume"
@@ -111,8 +112,25 @@ class EncryptedVolumeContainer:
         raise NotImplementedError
 
     def unlock(self, handle: Any, secret: Secret) -> bool:
-        """Try one secret on a locked volume; True when it opens it."""
-        raise NotImplementedError
+        """Try one secret on a locked volume; True when it opens it. The libyal readers take a password
+        (``set_password``) and, where :attr:`kinds` allows one, a recovery key (``set_recovery_password``)."""
+        if secret.kind == "recovery-key":
+            handle.set_recovery_password(secret.value)
+        else:
+            handle.set_password(secret.value)
+        return bool(handle.unlock())
+
+    @classmethod
+    def volume_reader(
+        cls, stream: BinaryIO, size: int, container: Item, limits: Limits, carve: bool
+    ) -> Iterator[Item]:
+        """The format as a volume reader (:class:`warden.evidence.volumes.VolumeReader`): the volume as a
+        partition of a disk image, or a logical volume.
+
+        Raises:
+            ContainerError: as :meth:`expand`.
+        """
+        yield from cls(carve_unallocated=carve).expand(stream, container, limits)
 
     def expand(self, stream: BinaryIO, container: Item, limits: Limits) -> Iterator[Item]:
         """Every file of the unlocked volume(s), then carved files.

@@ -11,13 +11,11 @@ volume master key (``key:``) is not taken.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, BinaryIO
 
-from warden.evidence.base import ContainerError, Item, Limits, Step
+from warden.evidence.base import ContainerError, Step
 from warden.evidence.encrypted_volume import EncryptedVolumeContainer, Volume, open_handle
-from warden.evidence.keys import Secret
 from warden.evidence.unopened import FILEVAULT
 from warden.evidence.virtual_disk import reason
 
@@ -60,22 +58,6 @@ class FileVaultContainer(EncryptedVolumeContainer):
             volumes.append(Volume(Step("volume", f"lv{index + 1}", detail), logical))
         return volumes
 
-    def unlock(self, handle: Any, secret: Secret) -> bool:
-        """A user's password, or the recovery key."""
-        if secret.kind == "recovery-key":
-            handle.set_recovery_password(secret.value)
-        else:
-            handle.set_password(secret.value)
-        return bool(handle.unlock())
 
-
-def corestorage_items(
-    stream: BinaryIO, size: int, container: Item, limits: Limits, carve: bool
-) -> Iterator[Item]:
-    """A volume reader (:class:`warden.evidence.volumes.VolumeReader`): the volume as a partition of a disk
-    image, or a logical volume.
-
-    Raises:
-        ContainerError: as :meth:`FileVaultContainer.expand`.
-    """
-    yield from FileVaultContainer(carve_unallocated=carve).expand(stream, container, limits)
+corestorage_items = FileVaultContainer.volume_reader
+"""The volume reader :mod:`warden.evidence.volumes` names for a partition or logical volume of this format."""

@@ -11,13 +11,11 @@ length in bits where the library expects bytes, so no key of a real size gets th
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, BinaryIO
 
-from warden.evidence.base import ContainerError, Item, Limits
+from warden.evidence.base import ContainerError
 from warden.evidence.encrypted_volume import EncryptedVolumeContainer, Volume, open_handle
-from warden.evidence.keys import Secret
 
 MAGIC = b"LUKS\xba\xbe"
 MAX_ITERATIONS = 50_000_000
@@ -92,17 +90,6 @@ class LuksContainer(EncryptedVolumeContainer):
         """The one volume."""
         return [Volume(None, open_handle(stack, reader.volume(), source, self.label))]
 
-    def unlock(self, handle: Any, secret: Secret) -> bool:
-        """The passphrase against every key slot in use."""
-        handle.set_password(secret.value)
-        return bool(handle.unlock())
 
-
-def luks_items(stream: BinaryIO, size: int, container: Item, limits: Limits, carve: bool) -> Iterator[Item]:
-    """A volume reader (:class:`warden.evidence.volumes.VolumeReader`): the volume as a partition of a disk
-    image, or a logical volume.
-
-    Raises:
-        ContainerError: as :meth:`LuksContainer.expand`.
-    """
-    yield from LuksContainer(carve_unallocated=carve).expand(stream, container, limits)
+luks_items = LuksContainer.volume_reader
+"""The volume reader :mod:`warden.evidence.volumes` names for a partition or logical volume of this format."""

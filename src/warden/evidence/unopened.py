@@ -13,9 +13,9 @@ and libvslvm notes, the LUKS on-disk format, the XFS and ECMA-167 specifications
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, TypeVar
 
 from warden.evidence.base import ContainerError, Item, Limits
 
@@ -88,12 +88,25 @@ FORMATS = (BITLOCKER, LUKS, FILEVAULT, UDF)
 """Every format recognised and not opened, in the order they are registered."""
 
 
-def volume_format(head: bytes) -> UnopenedFormat | None:
-    """The format of a volume whose first bytes are ``head``, among those Warden does not open, or None."""
-    for candidate in FORMATS:
+class _Signed(Protocol):
+    @property
+    def test(self) -> Test: ...
+
+
+Signed = TypeVar("Signed", bound=_Signed)
+
+
+def claiming(formats: Iterable[Signed], head: bytes) -> Signed | None:
+    """The first of ``formats`` whose signature ``head`` (a volume's first bytes) shows, or None."""
+    for candidate in formats:
         try:
             if candidate.test(head):
                 return candidate
         except Exception:  # noqa: S112 - a test failing on odd bytes just does not claim them
             continue
     return None
+
+
+def volume_format(head: bytes) -> UnopenedFormat | None:
+    """The format of a volume whose first bytes are ``head``, among those Warden does not open, or None."""
+    return claiming(FORMATS, head)
