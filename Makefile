@@ -34,11 +34,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml $(BIN)/python | system-deps
+# Reinstalled when the package's description or its C extensions change (setup.py builds them in place).
+$(VENV)/.installed: pyproject.toml setup.py $(wildcard src/warden/*/*.c) $(BIN)/python | system-deps
 	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,vdisk,web,serve,exchanges,report,postgres,crawl,bench,ray,dev]'
 	touch $@
 
+# Warden's own modules compiled to bytecode ahead (as pip does for an installed package): an editable install
+# leaves them to the first run, and where PYTHONDONTWRITEBYTECODE is set every run compiled them again, about
+# 40 ms of each command's start. Only changed files are compiled.
 install: system-deps $(VENV)/.installed
+	@$(BIN)/python -m compileall -q src/warden
 
 demo: install
 	$(BIN)/python scripts/make_demo.py --out $(DEMO_DIR)

@@ -14,7 +14,9 @@ Rows, each one image at a time in this one process, three passes each (the faste
   rotations and mirrors, the border check and, where there are bars, the trimmed forms' eight.
 
 on generated 12 MP JPEGs (4000 x 3000, quality 90, upscaled from the benign photos into a temporary folder)
-and on the shared photos as they are (300 by default). Then video: every sample clip through ``vpdq`` at
+and on the shared photos as they are (300 by default). Then start-up: ``warden --help`` and ``warden hash`` of
+one photo, launch to exit, beside the bare interpreter and python-threatexchange's ``threatexchange hash
+photo``. Then video: every sample clip through ``vpdq`` at
 every frame and at one frame a second, beside Warden's movie item (vPDQ at one frame a second plus the dense,
 mirrored and trimmed frames), as frames of the clip per second of work. Then the accuracy of the fast hash
 against the full decode.
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import subprocess
 import sys
 import tempfile
 import time
@@ -184,6 +187,39 @@ def image_rows(paths: Sequence[Path], passes: int = 3) -> dict[str, Row]:
     return {key: Row(label, len(paths) / best[key], hashes[key]) for key, (label, _) in IMAGE_ROWS.items()}
 
 
+def _best_seconds(command: Sequence[str], runs: int) -> float:
+    """The fastest wall time of ``runs`` runs of ``command`` (output discarded)."""
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def startup_table(photo: Path, runs: int = 10) -> str:
+    """Seconds from launch to exit of ``warden --help`` and of ``warden hash`` of one photo, beside the bare
+    interpreter and python-threatexchange's ``threatexchange hash photo`` (HMA's hasher), best of ``runs``."""
+    bin_dir = Path(sys.executable).parent
+    warden, threatexchange = str(bin_dir / "warden"), str(bin_dir / "threatexchange")
+    rows = [
+        ("python -c pass (the interpreter alone)", [sys.executable, "-c", "pass"]),
+        ("warden --help", [warden, "--help"]),
+        ("warden hash PHOTO (digests, PDQ x 8, borders; JSON)", [warden, "hash", str(photo)]),
+        ("threatexchange hash photo PHOTO (PDQ alone)", [threatexchange, "hash", "photo", str(photo)]),
+    ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{'':{width}}  seconds (best of {runs})", f"{'-' * width}  ----------------"]
+    timings = {}
+    for label, command in rows:
+        timings[label] = _best_seconds(command, runs)
+        lines.append(f"{label:{width}}  {timings[label]:16.3f}")
+    for label in (rows[1][0], rows[2][0]):
+        verdict = "met" if timings[label] < 0.15 else "NOT met"
+        lines.append(f"{label.split(' (')[0]} starts in {timings[label]:.3f} s (target < 0.15: {verdict})")
+    return "\n".join(lines)
+
+
 def video_table(videos: Sequence[Path]) -> str:
     """vPDQ speed: ``vpdq`` at every frame and at one a second, and Warden's movie item, in clip frames/s."""
     import vpdq
@@ -324,6 +360,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"shared photos as they are ({len(shared)}, 75x56 to 2400x1600):")
         print(speed_table(list(photo_rows.values())))
         print(ratios(photo_rows, 2))
+        print()
+        print("start-up, one process per command:")
+        print(startup_table(shared[0]))
         videos = sorted((args.media / "videos").glob("*.mp4"))
         if not args.no_video and videos:
             print()
