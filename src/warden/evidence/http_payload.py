@@ -32,6 +32,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
+from warden.evidence.pieces import PieceReader
+
 CHUNK_LINE = 4096
 """Longest chunk-size line (with its extensions) or trailer line accepted."""
 
@@ -111,7 +113,7 @@ def entity_body(raw: BinaryIO, transfer: str | None, content: str | None) -> Bin
     return stream
 
 
-class _Dechunked(io.RawIOBase):
+class _Dechunked(PieceReader):
     """The data of a chunked body (RFC 9112 section 7.1), chunk by chunk."""
 
     def __init__(self, source: BinaryIO) -> None:
@@ -122,15 +124,6 @@ class _Dechunked(io.RawIOBase):
         self._passthrough = b""  # set when the body turns out not to be chunked at all
         self._plain = False
         self._done = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        data = self._next(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def _next(self, wanted: int) -> bytes:
         if self._plain:
@@ -315,7 +308,7 @@ class Inflater:
         return bytes(out)
 
 
-class _Decompressed(io.RawIOBase):
+class _Decompressed(PieceReader):
     """One content coding undone, asking the decompressor for no more than the reader wants."""
 
     def __init__(self, source: BinaryIO, coding: str) -> None:
@@ -324,21 +317,12 @@ class _Decompressed(io.RawIOBase):
         self._inflater = Inflater(coding)
         self._at_end = False
 
-    def readable(self) -> bool:
-        return True
-
     def close(self) -> None:
         if not self.closed:
             try:
                 self._source.close()
             finally:
                 super().close()
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        data = self._next(len(view))
-        view[: len(data)] = data
-        return len(data)
 
     def _next(self, wanted: int) -> bytes:
         inflater = self._inflater

@@ -3,11 +3,12 @@ serves part of something else (a window on a shared archive, a spooled copy, a f
 
 from __future__ import annotations
 
-import io
 import os
 
+from warden.evidence.pieces import PieceReader
 
-class PositionalReader(io.RawIOBase):
+
+class PositionalReader(PieceReader):
     """A binary stream with a position of its own; subclasses say what the bytes at a position are.
 
     Attributes:
@@ -32,21 +33,16 @@ class PositionalReader(io.RawIOBase):
         """The stream's length, for seeking from its end."""
         raise NotImplementedError
 
-    def readable(self) -> bool:
-        return True
-
     def seekable(self) -> bool:
         return True
 
     def tell(self) -> int:
         return self._position
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        data = self.read_at(self._position, len(view))
-        view[: len(data)] = data
+    def _next(self, wanted: int) -> bytes:
+        data = self.read_at(self._position, wanted)
         self._position += len(data)
-        return len(data)
+        return data
 
     def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
         if whence == os.SEEK_SET:

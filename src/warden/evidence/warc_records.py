@@ -30,6 +30,7 @@ from warcio.recordloader import ArcWarcRecordLoader
 
 from warden.evidence.bounded import Window
 from warden.evidence.limits import LimitExceeded
+from warden.evidence.pieces import PieceReader
 
 HEADER_LINE = 64 * 1024
 """Longest header line read (a WARC or an HTTP head's); real ones are well under 8 KiB."""
@@ -225,7 +226,7 @@ class WarcReader:
         return f"at offset {decompressed} of the gzip stream starting at offset {offset}"
 
 
-class _GzipMembers(io.RawIOBase):
+class _GzipMembers(PieceReader):
     """The decompressed bytes of a file of gzip members in a row, remembering where each member starts.
 
     Args:
@@ -248,9 +249,6 @@ class _GzipMembers(io.RawIOBase):
         # (decompressed position, file offset) of each member start not yet passed by the records.
         self._starts: deque[tuple[int, int]] = deque([(0, 0)])
 
-    def readable(self) -> bool:
-        return True
-
     def locate(self, position: int) -> tuple[int, int | None]:
         """The file offset of the gzip member holding decompressed ``position``, and ``position`` when the
         member does not start there."""
@@ -259,16 +257,14 @@ class _GzipMembers(io.RawIOBase):
         start, offset = self._starts[0]
         return offset, None if start == position else position
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        data = self._next(len(view))
-        view[: len(data)] = data
+    def _next(self, wanted: int) -> bytes:
+        data = self._decompressed(wanted)
         self._given += len(data)
         if self._given > self._cap:
             raise self._over
-        return len(data)
+        return data
 
-    def _next(self, wanted: int) -> bytes:
+    def _decompressed(self, wanted: int) -> bytes:
         while True:
             decompressor = self._decompressor
             if decompressor.eof:

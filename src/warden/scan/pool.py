@@ -75,6 +75,55 @@ def _context() -> ForkServerContext | SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
+class TaskFeed(Generic[T]):
+    """The (task, path) pairs a pool takes in turn; :data:`HOLD` among them stops the feed until the pool
+    says nothing is in flight (both pools share this, the local one and :mod:`warden.scan.ray_pool`)."""
+
+    def __init__(self, tasks: Iterable[tuple[T, str] | None]) -> None:
+        self._queue = iter(tasks)
+        self.exhausted = False
+        self.holding = False
+
+    def idle(self) -> None:
+        """Nothing is in flight: a hold is over."""
+        self.holding = False
+
+    def take(self) -> tuple[T, str] | None:
+        """The next pair; None when the tasks are exhausted or held."""
+        if self.exhausted or self.holding:
+            return None
+        try:
+            pair = next(self._queue)
+        except StopIteration:
+            self.exhausted = True
+            return None
+        if pair is HOLD:
+            self.holding = True
+            return None
+        return pair
+
+
+class WaitClock:
+    """When a pool waiting on its tasks calls ``on_wait`` (about every ``every`` seconds, to show progress)
+    and so how long one wait may last."""
+
+    def __init__(self, on_wait: Callable[[], None] | None, every: float) -> None:
+        self._on_wait = on_wait
+        self._every = every
+        self._last_call = time.monotonic()
+
+    def until(self, deadline: float) -> float:
+        """Seconds to wait from now: to ``deadline`` (the first running task's time limit), or to the next
+        progress call when that comes first; makes the progress call when it is due."""
+        now = time.monotonic()
+        if self._on_wait is not None:
+            if now - self._last_call >= self._every:
+                self._on_wait()
+                self._last_call = now
+            deadline = min(deadline, self._last_call + self._every)
+        return max(0.0, deadline - now)
+
+
 class HashingPool(Generic[T]):
     """``workers`` hashing processes, each given one file at a time.
 
@@ -131,49 +180,34 @@ class HashingPool(Generic[T]):
             on_wait: called about every ``every`` seconds while workers are busy (to show progress).
             every: seconds between calls of ``on_wait``.
         """
-        queue = iter(tasks)
-        exhausted = False
-        holding = False
-        last_call = time.monotonic()
+        feed = TaskFeed(tasks)
+        clock = WaitClock(on_wait, every)
         while True:
-            if holding and all(w.task is None for w in self._workers):
-                holding = False
+            if feed.holding and all(w.task is None for w in self._workers):
+                feed.idle()
             for worker in self._workers:
-                if worker.task is None and not exhausted and not holding:
-                    try:
-                        pair = next(queue)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    if pair is HOLD:
-                        holding = True
-                        break
-                    new_task, path = pair
-                    self._next_id += 1
-                    worker.task, worker.task_id, worker.started = new_task, self._next_id, time.monotonic()
-                    worker.path = path
-                    # A worker that died idle cannot take the task: found below through its sentinel.
-                    with contextlib.suppress(OSError):
-                        # The identity the path had when listed: the worker refuses a file put in its place.
-                        request = {"task": worker.task_id, "path": path, "identity": listed_identity(path)}
-                        worker.connection.send_bytes(json.dumps(request).encode("utf-8"))
+                if worker.task is not None:
+                    continue
+                pair = feed.take()
+                if pair is None:
+                    break
+                new_task, path = pair
+                self._next_id += 1
+                worker.task, worker.task_id, worker.started = new_task, self._next_id, time.monotonic()
+                worker.path = path
+                # A worker that died idle cannot take the task: found below through its sentinel.
+                with contextlib.suppress(OSError):
+                    # The identity the path had when listed: the worker refuses a file put in its place.
+                    request = {"task": worker.task_id, "path": path, "identity": listed_identity(path)}
+                    worker.connection.send_bytes(json.dumps(request).encode("utf-8"))
             busy = [w for w in self._workers if w.task is not None]
             if not busy:
-                if exhausted:
+                if feed.exhausted:
                     return
                 continue
-            now = time.monotonic()
-            deadline = min(w.started for w in busy) + self._timeout
-            if on_wait is not None:
-                if now - last_call >= every:
-                    on_wait()
-                    last_call = now
-                deadline = min(deadline, last_call + every)
+            timeout = clock.until(min(w.started for w in busy) + self._timeout)
             ready = set(
-                wait(
-                    [w.connection for w in busy] + [w.process.sentinel for w in busy],
-                    timeout=max(0.0, deadline - now),
-                )
+                wait([w.connection for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
             )
             for worker in busy:
                 task = worker.task

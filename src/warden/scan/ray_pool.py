@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from warden.errors import ClusterError, DependencyMissingError
 from warden.hashing.digests import ListedPath, listed_identity
 from warden.scan.file_mark import FileMark
-from warden.scan.pool import HOLD, WorkerFailure
+from warden.scan.pool import TaskFeed, WaitClock, WorkerFailure
 from warden.scan.worker import Hasher, hash_one
 
 T = TypeVar("T")
@@ -201,20 +201,14 @@ class RayHashingPool(Generic[T]):
             every: seconds between calls of ``on_wait``.
         """
         ray = self._ray
-        queue = iter(tasks)
-        exhausted = holding = False
-        last_call = time.monotonic()
+        feed: TaskFeed[T] = TaskFeed(tasks)
+        clock = WaitClock(on_wait, every)
         while True:
-            if holding and not self._running:
-                holding = False
-            while not exhausted and not holding and len(self._running) < self._in_flight:
-                try:
-                    pair = next(queue)
-                except StopIteration:
-                    exhausted = True
-                    break
-                if pair is HOLD:
-                    holding = True
+            if feed.holding and not self._running:
+                feed.idle()
+            while len(self._running) < self._in_flight:
+                pair = feed.take()
+                if pair is None:
                     break
                 task, path = pair
                 identity = listed_identity(path)
@@ -227,19 +221,12 @@ class RayHashingPool(Generic[T]):
                 )
                 self._running[ref] = (task, time.monotonic())
             if not self._running:
-                if exhausted:
+                if feed.exhausted:
                     return
                 continue
-            now = time.monotonic()
             deadline = min(started for _, started in self._running.values()) + self._timeout
-            if on_wait is not None:
-                if now - last_call >= every:
-                    on_wait()
-                    last_call = now
-                deadline = min(deadline, last_call + every)
-            ready, _ = ray.wait(
-                list(self._running), num_returns=len(self._running), timeout=max(0.0, deadline - now)
-            )
+            timeout = clock.until(deadline)
+            ready, _ = ray.wait(list(self._running), num_returns=len(self._running), timeout=timeout)
             for ref in ready:
                 task, _started = self._running.pop(ref)
                 yield task, self._result(ref)
