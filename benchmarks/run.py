@@ -11,6 +11,7 @@ import bench_crawl
 import bench_evidence
 import bench_hashing
 import bench_index
+import bench_indicators
 import bench_replicas
 import bench_scale
 import bench_serve
@@ -18,7 +19,8 @@ import bench_serve
 
 def main() -> int:
     """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, a
-    website crawl (vs wget), the service under load (vs HMA), a scan on one machine beside Ray clusters."""
+    website crawl (vs wget), the service under load (vs HMA), the grooming-indicator scan (vs a naive loop), a
+    scan on one machine beside Ray clusters."""
     print("=" * 100)
     print("Hashing: Warden's full item beside the naive pipeline, PDQ alone and the decode ceiling; vPDQ")
     print("=" * 100, flush=True)
@@ -48,6 +50,11 @@ def main() -> int:
     print("Replicas: a bank's new index (1M PDQ hashes) copied to a second replica, beside cp -a")
     print("=" * 100, flush=True)
     code = code or bench_replicas.main([])
+    print()
+    print("=" * 100)
+    print("Grooming indicators: the combined scan beside a naive re.search per rule, 200,000 messages")
+    print("=" * 100, flush=True)
+    code = code or bench_indicators.main([])
     print()
     print("=" * 100)
     print("Scale: `warden scan` on this machine beside `warden scan --ray` on Ray clusters of 1 and 2 nodes")
