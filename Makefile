@@ -5,18 +5,19 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-case
 DEBIAN_PACKAGES := gcc python3-dev pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev ffmpeg \
-	unar mtools dosfstools e2fsprogs ntfs-3g exfatprogs ewf-tools qemu-utils xorriso xfsprogs fdisk gdisk hashdeep libgsf-bin cryptsetup-bin \
+	unar 7zip mtools dosfstools e2fsprogs ntfs-3g exfatprogs ewf-tools qemu-utils xorriso genisoimage xfsprogs fdisk gdisk hashdeep libgsf-bin cryptsetup-bin \
 	chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 poppler-utils postgresql nginx wget
 # Commands the tests and the scan use, one per Debian package above (besides the FFmpeg libraries).
-DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire qemu-img xorriso mkfs.xfs sfdisk sgdisk hashdeep gsf cryptsetup \
+DEBIAN_COMMANDS := gcc pkg-config ffmpeg unar 7zz mcopy mkfs.fat mke2fs mkntfs mkfs.exfat ewfacquire qemu-img xorriso genisoimage mkfs.xfs sfdisk sgdisk hashdeep gsf cryptsetup \
 	chromium pdftotext nginx wget
 
 .PHONY: install system-deps demo test test-quick lint types unit unit-quick bench clean
 
 # A C compiler builds Warden's PDQ index search and pdqhash; FFmpeg's development libraries are what vpdq
-# builds against; unar reads RAR archives; the rest build the test disk images and thumbnail caches
+# builds against; unar reads RAR archives; 7zip (7zz) reads UDF-only discs; the rest build the test disk
+# images and thumbnail caches
 # (mtools, dosfstools, e2fsprogs, ntfs-3g, exfatprogs, ewf-tools, fdisk, gdisk, libgsf-bin; qemu-utils for the
-# virtual disks, xorriso for ISO images, xfsprogs for XFS images, cryptsetup-bin for a LUKS header on a plain file), run the
+# virtual disks, xorriso for ISO images, genisoimage for UDF discs, xfsprogs for XFS images, cryptsetup-bin for a LUKS header on a plain file), run the
 # benchmarks' competitors (hashdeep; wget, beside warden crawl) and the review app's browser tests
 # (chromium), render the court report's PDF (pango, fonts) and check it (poppler-utils), and the PostgreSQL
 # server the case-database tests start on loopback (postgresql), and the reverse proxy the review app is

@@ -186,7 +186,7 @@ VOLUMES = {  # name: (signature at offset, what the reason says: unopened, or a 
     ),
     "xfs": ({0: b"XFSB"}, "XFS file system superblock is damaged"),
     "lvm2": ({512: b"LABELONE", 536: b"LVM2 001"}, "LVM2 physical volume label or metadata is damaged"),
-    "udf": ({32769: b"BEA01", 34817: b"NSR02"}, "UDF is not supported yet"),
+    "udf": ({32769: b"BEA01", 34817: b"NSR02"}, "UDF disc image (no ISO 9660 bridge)"),
 }
 
 

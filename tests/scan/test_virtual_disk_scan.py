@@ -1,5 +1,6 @@
 """Issue 14 end to end: the same disk as raw, QCOW2, VDI and VHDX gives the same counts and item MD5s in
-``report.json``; a damaged virtual disk and an encrypted volume are listed under "not examined"."""
+``report.json``, and so does a folder burnt to a UDF-only disc and to an ISO 9660 one; a damaged virtual disk,
+an encrypted volume and a UDF disc without 7-Zip are listed under "not examined"."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.evidence import images, virtual_disks
+from tests.evidence import images, udf_disc, virtual_disks
 from tests.scan.photo_scans import listed_photos, scanned
+from warden.evidence.udf import program
 
 pytestmark = pytest.mark.slow  # four small scans
 
@@ -81,4 +83,43 @@ def test_what_cannot_be_opened_is_listed_as_not_examined(hashset: Path, tmp_path
     assert "VHDX header is damaged" in listed["vm.vhdx"]["reason"]
     assert listed["secret.img"]["format"] == "luks"
     assert "encrypted" in listed["secret.img"]["reason"]
+    assert report["summary"]["by_category"]["A"]["stills_files"] == 1  # the loose photo is still counted
+
+
+ON_DISC = {"tench": "A", "shark": "B", "volcano": "C"}
+"""Photos on the UDF discs listed with made-up categories (the goldfish is on them, not listed)."""
+
+
+def test_a_udf_only_disc_counts_as_the_same_folder_burnt_to_iso_9660(tmp_path: Path) -> None:
+    if program() is None:
+        pytest.skip("7-Zip is not installed (apt-get install 7zip)")
+    disc = udf_disc.discs()
+    hashset = listed_photos(tmp_path, ON_DISC)
+    iso = scanned(udf_disc.bridge_of(disc), tmp_path / "iso", hashset)
+    udf = scanned(disc.path, tmp_path / "udf", hashset)
+    assert udf["summary"]["by_category"] == iso["summary"]["by_category"]
+    assert udf["summary"]["files_total"] == iso["summary"]["files_total"]
+    assert inside(udf) == inside(iso)
+    sources = {
+        path: hashlib.md5(images.photo_bytes(name)).hexdigest() for path, name in udf_disc.LIVE.items()
+    }
+    assert {path: md5 for path, (md5, _state) in inside(udf).items()} == sources
+    assert udf["not_examined"] == iso["not_examined"] == []
+    assert {item["match"]["source_id"] for item in udf["items"] if item["match"]} == set(ON_DISC)
+    assert [udf["summary"]["by_category"][category]["stills_files"] for category in "ABC"] == [1, 1, 1]
+
+
+def test_a_udf_disc_without_7_zip_is_listed_as_not_examined(
+    hashset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disc = udf_disc.discs()
+    folder = tmp_path / "seized"
+    folder.mkdir()
+    shutil.copy(disc.path, folder / "backup.img")
+    shutil.copy(images.photo(next(iter(LISTED))), folder / "loose.jpg")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    report = scanned(folder, tmp_path / "case", hashset)
+    [entry] = report["not_examined"]
+    assert (entry["path"], entry["format"]) == ("backup.img", "udf")
+    assert "apt-get install 7zip" in entry["reason"]
     assert report["summary"]["by_category"]["A"]["stills_files"] == 1  # the loose photo is still counted

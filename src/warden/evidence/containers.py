@@ -27,8 +27,8 @@ BUILT_IN: tuple[str, ...] = (
     "qcow",
     "vdi",
     "iso9660",
-    # Volumes with a reader of their own (evidence/volumes.py, bitlocker.py, luks.py, filevault.py) and UDF,
-    # recognised and not opened (evidence/unopened.py): before raw-image, which could take a BitLocker boot
+    # Volumes with a reader of their own (evidence/volumes.py, bitlocker.py, luks.py, filevault.py) and
+    # UDF-only discs (evidence/udf.py, through 7-Zip): before raw-image, which could take a BitLocker boot
     # sector or an LVM label for a disk and find nothing in it.
     "apfs",
     "bitlocker",

@@ -1,6 +1,7 @@
 """Volumes and file systems Warden recognises but does not open yet: recorded "not examined", never opaque.
 
-(APFS, XFS and LVM2 are opened by their own readers: :mod:`warden.evidence.volumes`.)
+(APFS, XFS and LVM2 are opened by their own readers: :mod:`warden.evidence.volumes`; a UDF disc image by
+:mod:`warden.evidence.udf`, through 7-Zip, which also records it "not examined" when 7-Zip is missing.)
 
 Each is declared as data (its name, what it is, and the bytes that show it) and registered as a container
 like any other, ahead of the raw-image check, so that such a volume given as evidence (or found inside an
@@ -82,10 +83,17 @@ FILEVAULT = UnopenedFormat(
     _corestorage,
     f"Core Storage and FileVault 2 are {UNSUPPORTED}",
 )
-UDF = UnopenedFormat("udf", "UDF disc image (no ISO 9660 bridge)", _udf_only, f"UDF is {UNSUPPORTED}")
+UDF = UnopenedFormat(
+    "udf",
+    "UDF disc image (no ISO 9660 bridge)",
+    _udf_only,
+    f"UDF is {UNSUPPORTED} as a partition of a disk (a UDF disc image is read through 7-Zip)",
+)
+"""Not registered as a container (:class:`warden.evidence.udf.UdfContainer` is, with this signature): it
+names a UDF partition of a disk image, which is not opened."""
 
 FORMATS = (BITLOCKER, LUKS, FILEVAULT, UDF)
-"""Every format recognised and not opened, in the order they are registered."""
+"""Every format recognised and not opened, in the order they are registered (UDF only to name a partition)."""
 
 
 class _Signed(Protocol):
