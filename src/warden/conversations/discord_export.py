@@ -28,6 +28,7 @@ from warden.conversations.model import (
     Participant,
 )
 from warden.conversations.readers import Limits, Source, SourceError
+from warden.csv_cells import allow_long_fields
 
 _INDEX = re.compile(r'\s*\{\s*(\}|"\d+"\s*:\s*("|null))')
 _CSV_HEADER = ["ID", "Timestamp", "Contents", "Attachments"]
@@ -81,6 +82,7 @@ def _attachments(value: object, provenance: str) -> tuple[Attachment, ...]:
 
 def _csv_rows(path: Path, where: str, tally: Tally) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(provenance, row) for each row of an older ``messages.csv``; a damaged file ends as a problem."""
+    allow_long_fields()  # a longer message is read, then cut to the text limit with a problem
     with path.open(encoding="utf-8", errors="replace", newline="") as file:
         rows = csv.reader(file)
         try:

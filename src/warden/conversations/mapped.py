@@ -34,6 +34,7 @@ from warden.conversations.model import (
     Participant,
 )
 from warden.conversations.readers import Limits, Source, SourceError
+from warden.csv_cells import allow_long_fields
 
 SIBLING = "mapping"
 FORMATS = ("csv", "jsonl")
@@ -142,6 +143,7 @@ def read_time(value: str | None, time_format: str, zone: tzinfo | None) -> tuple
 def _csv_rows(
     path: Path, where: str, mapping: ExportMapping, tally: Tally
 ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    allow_long_fields()  # a longer message is read, then cut to the text limit with a problem
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
         rows = csv.DictReader(file, delimiter=mapping.delimiter)
         try:

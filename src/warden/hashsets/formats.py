@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TextIO
 
+from warden.csv_cells import allow_long_fields
 from warden.errors import HashSetFormatError, UsageError
 from warden.hashing.hash_types import HASH_TYPES
 from warden.hashsets.model import Entry
@@ -27,7 +28,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_MAX_FIELD = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +232,7 @@ def csv_entries(
         HashSetFormatError: not CSV or not UTF-8, a row of the wrong width, or a bad row; naming the line.
     """
     source = path.name
-    # A long video's vPDQ outgrows the csv module's default 128 KiB field limit.
-    csv.field_size_limit(max(csv.field_size_limit(), _MAX_FIELD))
+    allow_long_fields()  # a long video's vPDQ outgrows the csv module's default 128 KiB field limit
     with path.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.reader(stream, strict=True)
         try:
