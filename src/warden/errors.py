@@ -343,6 +343,26 @@ class ClusterError(WardenError):
     code = "cluster"
 
 
+class CorpusError(WardenError):
+    """A research corpus given to `warden conversations train` or `warden validate --conversations` cannot be
+    used: it is not the PAN 2012 XML (``<conversations>`` of ``<conversation id>`` with ``<message line>``,
+    ``<author>``, ``<time>``, ``<text>``), it passes a reading limit, or its ground-truth file names no author
+    in it. Nothing was trained or measured."""
+
+    exit_code = 18
+    http_status = 422
+    code = "corpus"
+
+
+class ConversationModelError(WardenError):
+    """A conversation model under ``WARDEN_HOME`` is missing, damaged (not the JSON Warden wrote, or its
+    checksum does not hold) or of another format version: train it again with `warden conversations train`."""
+
+    exit_code = 19
+    http_status = 500
+    code = "conversation_model"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -362,5 +382,7 @@ EXIT_CODES: dict[int, str] = {
     15: "a hash exchange could not be fetched from; the bank was left as it was",
     16: "a crawl cannot start: a seed URL or the proxy is not usable",
     17: "the Ray cluster of a scan cannot be reached",
+    18: "a research corpus or its ground truth is not what a conversation model is trained or measured on",
+    19: "a conversation model is missing, damaged or of another version",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }

@@ -214,6 +214,19 @@ BATCH_SIZE = _declare(
     "64",
     "Items written to the case database per transaction; a killed scan redoes at most this many per worker.",
 )
+SCAN_CONVERSATIONS = _declare(
+    "scan_conversations",
+    "1",
+    "After recording its items, a scan reads the app databases among them (WhatsApp, iMessage/SMS...) for "
+    "conversations, stores them in the case and links attachments to matched items (docs/conversations.md); "
+    "0 turns it off (as `warden scan --no-conversations` does).",
+)
+CONVERSATION_SECONDS = _declare(
+    "conversation_seconds",
+    "600",
+    "Seconds a scan may spend reading one app database for conversations; past it, the messages read are "
+    "kept and the rest is a problem recorded against the database.",
+)
 REVIEW_TRUSTED_PROXIES = _declare(
     "review_trusted_proxies",
     "",
@@ -444,6 +457,14 @@ CRAWL_USER_AGENT = _declare(
     "are matched for the product token warden.",
 )
 # END crawl
+CONVERSATION_MODEL = _declare(
+    "conversation_model",
+    "default",
+    "Name of the conversation model (trained by `warden conversations train --out NAME`, kept in "
+    "HOME/conversation-models/NAME.json) whose score a grooming lead shows as a secondary reason; where none "
+    "of that name is installed, leads show none. The model never makes a lead by itself.",
+)
+# END conversation model
 
 
 def get_str(setting: Setting) -> str:

@@ -1,9 +1,10 @@
-"""Tables of the case database (format version 7); the Alembic migrations create exactly these."""
+"""Tables of the case database (format version 8); the Alembic migrations create exactly these."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 """Bumped with every migration that changes what a case holds; `case_meta.format_version` records it."""
 
 metadata = MetaData()
@@ -305,3 +306,99 @@ crawl_pages = Table(
 ``warden.crawl.structure``) and the URLs it links or embeds that are not pages (a JSON list), so that a
 matched image is put under every page that showed it."""
 # END crawl
+
+# BEGIN conversations
+Index("ix_items_sha256", items.c.sha256)
+"""Format 8: attachments are linked to items by the SHA-256 their app recorded."""
+
+conversation_sources = Table(
+    "conversation_sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("reader", String(64)),
+    Column("conversations", Integer, nullable=False),
+    Column("messages", Integer, nullable=False),
+    Column("error", Text),
+    Column("scan_id", Integer, ForeignKey("scans.id"), nullable=False),
+)
+"""Format 8: each item the scan looked at for conversations, once (a rerun skips it): the reader that read it
+(NULL: no reader recognised it), how many conversations and messages were stored, or why it could not be
+read."""
+
+conversation_problems = Table(
+    "conversation_problems",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("conversation_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("provenance", Text, nullable=False),
+    Column("message", Text, nullable=False),
+)
+Index("ix_conversation_problems_source", conversation_problems.c.source_id)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("conversation_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("app", String(64), nullable=False),
+    Column("title", Text),
+    Column("provenance", Text, nullable=False),
+)
+Index("ix_conversations_source", conversations.c.source_id)
+
+conversation_participants = Table(
+    "conversation_participants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("name", Text),
+    Column("is_owner", Boolean, nullable=False),
+)
+Index("ix_conversation_participants_conversation", conversation_participants.c.conversation_id)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("conversation_sources.id", ondelete="CASCADE"), nullable=False),
+    Column("conversation_id", Integer, ForeignKey("conversations.id", ondelete="CASCADE")),
+    Column("conversation_key", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sender", Text),
+    Column("direction", String(16), nullable=False),
+    Column("utc", String(40)),
+    Column("raw_time", Text, nullable=False),
+    Column("text", Text),
+    Column("kind", String(16), nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("provenance", Text, nullable=False),
+)
+"""Format 8: every message of a source in the source's order (``position``); ``conversation_id`` NULL when
+the source names a conversation it does not list (the key is kept); ``utc`` ISO 8601, NULL when the stored
+time cannot be read as one (``raw_time`` says how it was stored)."""
+Index("ix_messages_source", messages.c.source_id)
+Index("ix_messages_conversation", messages.c.conversation_id)
+
+message_attachments = Table(
+    "message_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text),
+    Column("path", Text),
+    Column("mime", Text),
+    Column("size", BigInteger),
+    Column("sha256", String(64)),
+    Column("provenance", Text, nullable=False),
+    Column("item_id", Integer, ForeignKey("items.id", ondelete="SET NULL")),
+    Column("linked_by", String(16)),
+)
+"""Format 8: the files messages carried as the app recorded them; ``item_id`` the recorded item that is the
+file (``linked_by`` ``sha256``: the app's recorded SHA-256 equals the item's; ``path``: the app's recorded
+path is the end of the item's path in the same evidence), NULL while none is."""
+Index("ix_message_attachments_message", message_attachments.c.message_id)
+Index("ix_message_attachments_item", message_attachments.c.item_id)
+# END conversations

@@ -44,6 +44,12 @@ _COMMANDS.update(
             "bank_group",
             "Banks of `warden serve` filled from hash exchanges.",
         ),
+        "conversations": (
+            "warden.cli.conversations",
+            "conversations_group",
+            "Train the optional conversation text model on a research corpus, and show its scores and what "
+            "weighed in them beside the grooming leads (PAN 2012's XML format; no corpus ships with Warden).",
+        ),
         "crawl": (
             "warden.cli.crawl",
             "crawl_command",

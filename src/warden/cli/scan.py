@@ -61,6 +61,14 @@ from warden.cli.hashset import hashset_store
     "paths: one machine, or shared storage; with several machines, use a PostgreSQL case database (--db). "
     "Needs pip install 'warden[ray]'. Default: WARDEN_RAY_ADDRESS.",
 )
+@click.option(
+    "--conversations/--no-conversations",
+    "conversations",
+    default=None,
+    help="After the items are recorded, read the app databases among them (WhatsApp, iMessage/SMS, Android "
+    "SMS) for conversations, store them in the case, and link attachments to matched items: the report's "
+    "distribution section (docs/conversations.md). Default: WARDEN_SCAN_CONVERSATIONS (on).",
+)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -72,6 +80,7 @@ def scan_command(
     raise_limits: tuple[str, ...],
     key_files: tuple[Path, ...],
     ray: str | None,
+    conversations: bool | None,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
@@ -93,6 +102,7 @@ def scan_command(
         raise_limits=list(raise_limits),
         key_files=list(key_files),
         ray=ray,
+        conversations=conversations,
     )
     result = run_scan(options, hashset_store(), progress_for_terminal(quiet))
     for warning in result.warnings:

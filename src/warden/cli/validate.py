@@ -66,13 +66,59 @@ def print_result(result: dict[str, Any]) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Chooses the photos.")
 @click.option("--no-video", is_flag=True, help="Skip the vPDQ checks.")
 @click.option("--no-store", is_flag=True, help="Print the result without storing it under WARDEN_HOME.")
+@click.option(
+    "--conversations",
+    "corpus",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Instead: measure the grooming indicators, alone and with a text model, on this research corpus "
+    "(PAN 2012 XML) with ground truth; stored in $WARDEN_HOME/validation/conversations/.",
+)
+@click.option(
+    "--truth",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --conversations: its ground truth (default: the one *predators*.txt beside it).",
+)
+@click.option(
+    "--test-corpus",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --conversations: measure this corpus with a model trained on the other, instead of a "
+    "held-out split.",
+)
+@click.option(
+    "--test-truth",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The ground truth of --test-corpus (default: the one *predators*.txt beside it).",
+)
+@click.option(
+    "--held-out",
+    type=float,
+    default=0.3,
+    show_default=True,
+    help="With --conversations and no --test-corpus: the share of conversations measured.",
+)
 def validate_command(
-    media: Path | None, sample: int, unrelated: int, seed: int, no_video: bool, no_store: bool
+    media: Path | None,
+    sample: int,
+    unrelated: int,
+    seed: int,
+    no_video: bool,
+    no_store: bool,
+    corpus: Path | None,
+    truth: Path | None,
+    test_corpus: Path | None,
+    test_truth: Path | None,
+    held_out: float,
 ) -> None:
     """Measure Warden on its benign reference media: PDQ and vPDQ conformance with Meta's reference hashes,
     and how often edited copies of listed photos are found (and unrelated photos falsely matched). The
     result is stored in $WARDEN_HOME/validation/latest.json (a failed one too: the court report then says
-    it failed), and every court report quotes it. Exits 11 when a check fails."""
+    it failed), and every court report quotes it. Exits 11 when a check fails. With --conversations, measures
+    the grooming indicators on a research corpus instead (docs/validation.md)."""
+    if corpus is not None:
+        from warden.cli.validate_conversations import validate_conversations
+
+        validate_conversations(corpus, truth, test_corpus, test_truth, held_out, seed, store=not no_store)
+        return
     from warden.validation.run import ValidationOptions, run_validation
     from warden.validation.store import save_result
 

@@ -208,3 +208,6 @@ register("wmv", Media.MOVIE, _magic(b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"))
 register("mpeg", Media.MOVIE, _magic(b"\x00\x00\x01\xba", b"\x00\x00\x01\xb3"))
 register("mpeg-ts", Media.MOVIE, _is_mpeg_ts)
 register("ogv", Media.MOVIE, _is_ogg_video)
+# Neither still nor movie, but named, so that what reads such items after the scan finds them by their
+# recorded format (app databases: warden.scan.conversations).
+register("sqlite", Media.OTHER, _magic(b"SQLite format 3\x00"))

@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from warden.case import crawl_state, site_facts
+from warden.case import conversations, crawl_state, site_facts
 from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.case.items import load_items
 from warden.case.report_data import items_per_scan, log_rows, scan_rows
 from warden.report.continuity import AuditEntry, without_idle_runs
 from warden.report.contract import CaseHeader, ReportContext, build_report
+from warden.report.distribution import DistributionData
 from warden.report.method import ScanRun
 from warden.report.site import SiteData
 from warden.report.writers import DEFAULT_FORMATS, ReportWriter, writer_for
@@ -71,6 +72,17 @@ def site_data(case: Case) -> SiteData | None:
     )
 
 
+def distribution_data(case: Case) -> DistributionData | None:
+    """The messages that carried matched images, for the report's ``distribution`` section; None when no
+    app database of the case was read for conversations."""
+    counts = conversations.source_counts(case.engine)
+    if not counts["sources"]:
+        return None
+    with case.engine.connect() as connection:
+        linked = conversations.linked_messages(connection)
+    return DistributionData(tuple(linked), counts)
+
+
 def report_context(case: Case) -> ReportContext:
     """Scan runs, the audit log with its chain's state, and the stored validation result.
 
@@ -95,6 +107,7 @@ def report_context(case: Case) -> ReportContext:
         chain=chain,
         validation=load_latest(),
         site=site_data(case),
+        distribution=distribution_data(case),
     )
 
 

@@ -11,6 +11,7 @@ from warden import TOOL_NAME, __version__
 from warden.case.audit_verify import ChainStatus
 from warden.model.records import GradeRecord, ItemRecord, MatchRecord, VideoSegment, item_place
 from warden.report.continuity import AuditEntry, continuity_section
+from warden.report.distribution import DistributionData, distribution_section
 from warden.report.exhibits import exhibit_sections, indictment_section
 from warden.report.method import ScanRun, method_section
 from warden.report.not_examined import not_examined_section
@@ -35,7 +36,8 @@ class CaseHeader:
 @dataclass(frozen=True, slots=True)
 class ReportContext:
     """What the report needs of the case beyond its items: scan runs, the audit log and its chain's state,
-    and the tool's stored validation result, and the case's crawl when it holds one (``site``). Empty by
+    and the tool's stored validation result, and the case's crawl when it holds one (``site``), and the
+    messages that carried matched images when the case holds conversations (``distribution``). Empty by
     default (a report built from items alone)."""
 
     scans: tuple[ScanRun, ...] = ()
@@ -43,6 +45,7 @@ class ReportContext:
     chain: ChainStatus | None = None
     validation: StoredValidation | None = None
     site: SiteData | None = None
+    distribution: DistributionData | None = None
 
 
 def match_json(match: MatchRecord) -> dict[str, Any]:
@@ -168,4 +171,6 @@ def build_report(
     report["sentencing"] = sentencing_section(report)
     if context.site is not None:
         report["site"] = site_section(context.site, ordered)
+    if context.distribution is not None:
+        report["distribution"] = distribution_section(context.distribution, ordered)
     return report

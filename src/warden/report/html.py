@@ -1,5 +1,6 @@
-"""``report.html``, the court report: the indictment, exhibits, method, continuity and sentencing sections
-rendered from ``report.json``, for a browser and (through WeasyPrint) for A4 paper. No image, ever."""
+"""``report.html``, the court report: the indictment, counts, distribution, exhibits, method, continuity and
+sentencing sections rendered from ``report.json``, for a browser and (through WeasyPrint) for A4 paper. No
+image, ever."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from warden.report.court_counts import (
     schedule_html,
     totals_html,
 )
+from warden.report.court_distribution import distribution_html
 from warden.report.court_method import continuity_html, method_html
 from warden.report.court_site import SITE_CSS, site_html
 from warden.report.html_parts import e
@@ -90,6 +92,8 @@ def render_html(report: dict[str, Any]) -> str:
     if "indictment" in report:
         sections.append(indictment_html(report["indictment"]))
     sections.append(counts_html(summary))
+    if report.get("distribution"):
+        sections.append(distribution_html(report["distribution"]))
     if "exhibits" in report:
         sections.append(exhibits_html(report["exhibits"]))
     if report.get("site"):

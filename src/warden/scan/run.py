@@ -21,6 +21,7 @@ from warden.case.folder import Case, EvidenceRecord, operator_name
 from warden.case.items import done_keys, paths_recorded_differently, write_items
 from warden.case.redo import forget, to_redo
 from warden.case.storage_errors import as_warden_error, case_storage
+from warden.conversations.readers import Limits as ReaderLimits
 from warden.errors import CaseError, UsageError, WardenError
 from warden.evidence.base import EvidenceSource, Item, JsonScalar, Limits
 from warden.evidence.containers import BUILT_IN as CONTAINER_BUILT_IN
@@ -32,6 +33,7 @@ from warden.hashing.digests import ListedPath
 from warden.hashsets.store import HashSetStore, OpenHashSet
 from warden.model.records import ItemError, ItemRecord
 from warden.registry import PROBLEMS as PLUGIN_PROBLEMS
+from warden.scan.conversations import ConversationPass
 from warden.scan.evidence_roots import refuse_writing_into_evidence, register_evidence, survey
 from warden.scan.matcher import match_item
 from warden.scan.pool import HOLD, HashingPool, WorkerFailure, cpu_count
@@ -60,6 +62,7 @@ class ScanOptions:
         default_factory=list
     )  # secrets for encrypted volumes, see warden.evidence.keys
     ray: str | None = None  # a Ray cluster to hash on (see warden.scan.ray_pool); None: this machine
+    conversations: bool | None = None  # read app databases for conversations; None: the setting decides
 
 
 @dataclass(slots=True)
@@ -204,6 +207,8 @@ class _Scan:
         self.progress.start(max(self.estimate, already), already, total_bytes)
         try:
             self._hash_all(spool_parent, watch=not silent)
+            if self.stopped is None and self._reads_conversations():
+                self._conversations(spool_parent)
         except BaseException:
             self._finish("interrupted", quietly=True)
             raise
@@ -248,6 +253,24 @@ class _Scan:
                 if self.units is not None:
                     self.units.close()
         self._flush()
+
+    def _reads_conversations(self) -> bool:
+        if self.options.conversations is not None:
+            return self.options.conversations
+        return settings.get_bool(settings.SCAN_CONVERSATIONS)
+
+    def _conversations(self, spool_parent: Path | None) -> None:
+        """Read the recorded app databases for conversations (see ``warden.scan.conversations``); a spool
+        that cannot take a copy stops the scan as it does while hashing (a rerun reads what is missing)."""
+        reader_limits = ReaderLimits(seconds=float(settings.get_int(settings.CONVERSATION_SECONDS)))
+        found = ConversationPass(
+            self.case, self.scan_id, self.evidence, self.raised.limits_for, reader_limits, self.log
+        )
+        try:
+            with Spool(spool_parent) as spool:
+                found.run(spool)
+        except SpoolError as error:
+            self.stopped = error
 
     def _units(
         self, pool: HashingPool[_Task] | RayHashingPool[_Task], spool_parent: Path | None
