@@ -77,10 +77,13 @@ def find_borders(pixels: Pixels) -> Borders | None:
     height, width = pixels.shape[:2]
     keep_rows, keep_cols = _least_picture(height), _least_picture(width)
     columns = pixels.transpose(1, 0, 2)
-    top = _bar(pixels, height - keep_rows)
-    bottom = _bar(pixels[::-1], height - keep_rows - top)
-    left = _bar(columns, width - keep_cols)
-    right = _bar(columns[::-1], width - keep_cols - left)
+    # Most photos have no plain edge at all: an edge whose outermost line is not plain is no bar (what _bar
+    # itself finds on that line), found for the four edges at once.
+    plain = _outermost_unlike(pixels)[:, 1] <= 1 - LINE_FRACTION
+    top = _bar(pixels, height - keep_rows) if plain[0] else 0
+    bottom = _bar(pixels[::-1], height - keep_rows - top) if plain[1] else 0
+    left = _bar(columns, width - keep_cols) if plain[2] else 0
+    right = _bar(columns[::-1], width - keep_cols - left) if plain[3] else 0
     borders = Borders(
         top=_significant(top, height),
         bottom=_significant(bottom, height),
@@ -153,8 +156,10 @@ def find_caption(pixels: Pixels) -> Borders | None:
     picture (a translucent watermark strip) is not cut, and PDQ matches those copies as they are.
     """
     height = pixels.shape[0]
-    top = _caption(pixels, height)
-    bottom = _caption(pixels[::-1], height)
+    # A band's outermost row is one flat colour (its paper): most photos' are not, at either end.
+    flat = _outermost_unlike(pixels)[:2, 0] <= 1 - LINE_FRACTION
+    top = _caption(pixels, height) if flat[0] else 0
+    bottom = _caption(pixels[::-1], height) if flat[1] else 0
     if not top and not bottom:
         return None
     found = Borders(top=top, bottom=bottom, left=0, right=0)
@@ -208,6 +213,30 @@ def _colour(line: Pixels) -> npt.NDArray[np.int16]:
         halves = np.partition(line, (middle - 1, middle), axis=0)
         colour = ((halves[middle - 1].astype(np.float64) + halves[middle]) / 2).astype(np.int16)
     return colour
+
+
+def _outermost_unlike(pixels: Pixels) -> npt.NDArray[np.float64]:
+    """For the outermost row at the top, at the bottom, and column at the left, at the right (in that order):
+    the share of its pixels unlike its median colour (:func:`_colour`) by more than :data:`TOLERANCE`, and by
+    more than :data:`EDGE_TOLERANCE`; ``(4, 2)``. The same shares :func:`_unlike` gives line by line, in a few
+    array operations for the four lines."""
+    if pixels.strides[2] == 0:  # a grey image seen as three equal channels: one will do
+        pixels = pixels[:, :, :1]
+    shares = []
+    for lines in (pixels[[0, -1]], pixels[:, [0, -1]].transpose(1, 0, 2)):
+        length = lines.shape[1]
+        middle = length // 2
+        if length % 2:
+            colour = np.partition(lines, middle, axis=1)[:, middle].astype(np.int16)
+        else:
+            halves = np.partition(lines, (middle - 1, middle), axis=1)
+            colour = ((halves[:, middle - 1].astype(np.float64) + halves[:, middle]) / 2).astype(np.int16)
+        unlike = np.abs(lines.astype(np.int16) - colour[:, np.newaxis, :]).max(axis=2)
+        shares.append(
+            np.stack([(unlike > TOLERANCE).mean(axis=1), (unlike > EDGE_TOLERANCE).mean(axis=1)], 1)
+        )
+    found: npt.NDArray[np.float64] = np.concatenate(shares)
+    return found
 
 
 def _least_picture(length: int) -> int:
