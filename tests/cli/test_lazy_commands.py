@@ -86,6 +86,7 @@ NOT_FOR_A_STILL += tuple(
     f"warden.{part}" for part in ("case", "scan", "report", "web", "serve", "crawl", "index")
 )
 NOT_FOR_A_STILL += ("sqlalchemy", "fastapi", "jinja2", "httpx", "rich", "weasyprint", "ray")
+NOT_FOR_A_STILL += ("PIL",)  # a common JPEG is decoded by libjpeg-turbo alone (hashing/jpeg_header.py)
 
 
 def _not_for_a_still(module: str) -> bool:

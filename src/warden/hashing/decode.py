@@ -5,33 +5,43 @@ from __future__ import annotations
 
 import functools
 import io
-import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageFile, UnidentifiedImageError
 
+from warden.hashing.jpeg_header import read_header
 from warden.hashing.sniff import HEAD_BYTES, sniff
 from warden.hashing.strict import DamagedImage, check_gif, check_png, read_jpeg
+
+if TYPE_CHECKING:  # Pillow is imported when an image needs it: a common JPEG is decoded without it
+    from PIL import Image
 
 Pixels = npt.NDArray[np.uint8]
 """Height x width x 3 RGB pixels; may be a read-only or broadcast view."""
 
 _ORIENTATION_TAG = 0x0112
 
-_UPRIGHT: dict[int, Image.Transpose] = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-"""The turn that shows an image upright, by EXIF orientation (the table ``ImageOps.exif_transpose`` uses)."""
+
+@functools.cache
+def _upright_turns() -> dict[int, Image.Transpose]:
+    """The turn that shows an image upright, by EXIF orientation (the table ``ImageOps.exif_transpose``
+    uses)."""
+    from PIL import Image
+
+    return {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }
+
 
 _UPRIGHT_VIEWS: dict[int, Callable[[Pixels], Pixels]] = {
     2: lambda pixels: pixels[:, ::-1],
@@ -42,7 +52,8 @@ _UPRIGHT_VIEWS: dict[int, Callable[[Pixels], Pixels]] = {
     7: lambda pixels: pixels.swapaxes(0, 1)[::-1, ::-1],
     8: lambda pixels: pixels.swapaxes(0, 1)[::-1],
 }
-"""The same turns as views of the pixels (height x width x channels), copying nothing."""
+"""The same turns (:func:`_upright_turns`) as views of the pixels (height x width x channels), copying
+nothing."""
 
 # Only the plug-in of the sniffed format may open the bytes: no guessing, and no plug-in that runs an external
 # program (Pillow's EPS plug-in calls Ghostscript) is ever reached with evidence.
@@ -107,24 +118,63 @@ def decode_still(
     formats = _PILLOW_FORMATS.get(format_name or "")
     if formats is None:
         raise DecodeError(f"no decoder for {format_name or 'unrecognised'} images")
+    if format_name == "jpeg":
+        plain = _plain_jpeg(data, max_pixels, reduce_to)
+        if plain is not None:
+            return plain
+    return _with_pillow(data, format_name, formats, max_pixels, reduce_to)
+
+
+def _plain_jpeg(data: bytes, max_pixels: int, reduce_to: int | None) -> DecodedStill | None:
+    """A common JPEG decoded by libjpeg-turbo alone, without Pillow (see :mod:`warden.hashing.jpeg_header`);
+    None when it is one for Pillow to read.
+
+    Raises:
+        DecodeError: too many pixels, or missing or damaged data.
+    """
+    header = read_header(data)
+    if header is None:
+        return None
+    _check_size(header.width, header.height, max_pixels)
+    scale = 1 if reduce_to is None else _scale(header.width, header.height, reduce_to)
+    size = (header.width, header.height)
+    try:
+        array = _jpeg(data, header.mode, scale, size, grey=reduce_to is not None)
+    except DamagedImage as error:
+        raise DecodeError(str(error)) from None
+    if array is None:
+        return None
+    colour = header.mode != "L"
+    return _finished(
+        array, size, header.orientation, animated=False, fast_luma=colour and reduce_to is not None
+    )
+
+
+def _with_pillow(
+    data: bytes, format_name: str | None, formats: tuple[str, ...], max_pixels: int, reduce_to: int | None
+) -> DecodedStill:
+    from PIL import Image, ImageFile
+
     # Pillow reads AVIF itself; pillow-heif is the fallback there and the only way to read HEIC.
     heif_ready = format_name in ("heic", "avif") and _heif_opener_registered()
     if format_name == "heic" and not heif_ready:
         raise DecodeError("HEIC images need pillow-heif: install it with  pip install 'warden[heic]'")
-    Image.MAX_IMAGE_PIXELS = max_pixels
-    # A truncated file is an error to record, not an image to guess at: some libraries (WeasyPrint, on
+    # Pillow's bomb limit and its way with truncated files are process-wide: set for this decode, then put
+    # back. A truncated file is an error to record, not an image to guess at: some libraries (WeasyPrint, on
     # import) switch Pillow to padding truncated images with grey for everyone in the process.
-    truncated_before = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    pixels_before, truncated_before = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = max_pixels, False
     try:
         return _decode_guarded(data, format_name, formats, max_pixels, reduce_to)
     finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_before
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = pixels_before, truncated_before
 
 
 def _decode_guarded(
     data: bytes, format_name: str | None, formats: tuple[str, ...], max_pixels: int, reduce_to: int | None
 ) -> DecodedStill:
+    from PIL import Image, UnidentifiedImageError
+
     with warnings.catch_warnings():
         # Pillow warns about odd but harmless files (palette transparency, EXIF quirks); nothing may print.
         # A declared size over the limit warns too: that one must stop the decode.
@@ -153,13 +203,11 @@ def _decode_guarded(
 
 
 def _decode(data: bytes, formats: tuple[str, ...], max_pixels: int, reduce_to: int | None) -> DecodedStill:
-    with _open(data, formats) as image:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data), formats=formats) as image:
         width, height = image.size
-        if width * height > max_pixels:
-            raise DecodeError(
-                f"over the max_image_pixels limit of {max_pixels}, not decoded: the image declares "
-                f"{width}x{height} = {width * height} pixels (possible decompression bomb)"
-            )
+        _check_size(width, height, max_pixels)
         animated = _animated(image)
         scale = 1 if reduce_to is None else _scale(width, height, reduce_to)
         array: Pixels | None = None
@@ -169,44 +217,56 @@ def _decode(data: bytes, formats: tuple[str, ...], max_pixels: int, reduce_to: i
             check_png(data)
         elif image.format == "GIF":
             check_gif(data)
-        orientation: int
+        colour_jpeg = image.format in ("JPEG", "MPO") and image.mode != "L"
         if array is not None:
             # libjpeg-turbo's pixels as they are: turned upright as views, never through a Pillow image.
-            reduced = (array.shape[1], array.shape[0]) != (width, height)
-            orientation = _orientation(image)
-            pixels = _UPRIGHT_VIEWS[orientation](array) if orientation in _UPRIGHT_VIEWS else array
-        else:
-            pixels, reduced, orientation = _pillow_pixels(image, scale, reduce_to)
-        if orientation in range(5, 9):
-            width, height = height, width
-        is_colour_jpeg = image.format in ("JPEG", "MPO") and image.mode != "L"
-    fast = reduced or (reduce_to is not None and is_colour_jpeg and pixels.shape[2] == 1)
+            fast_luma = colour_jpeg and reduce_to is not None
+            return _finished(array, image.size, _orientation(image), animated=animated, fast_luma=fast_luma)
+        pixels, reduced, orientation = _pillow_pixels(image, scale, reduce_to)
+    return _finished(
+        pixels,
+        (width, height),
+        orientation,
+        animated=animated,
+        fast_luma=False,
+        upright=True,
+        reduced=reduced,
+    )
+
+
+def _check_size(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise DecodeError(
+            f"over the max_image_pixels limit of {max_pixels}, not decoded: the image declares "
+            f"{width}x{height} = {width * height} pixels (possible decompression bomb)"
+        )
+
+
+def _finished(
+    pixels: Pixels,
+    size: tuple[int, int],
+    orientation: int,
+    *,
+    animated: bool,
+    fast_luma: bool,
+    upright: bool = False,
+    reduced: bool | None = None,
+) -> DecodedStill:
+    """The decoded still: ``pixels`` (height x width x 1 or 3; turned upright here as a view unless
+    ``upright``) of an image declaring ``size`` (width, height) before its EXIF ``orientation``.
+    ``fast_luma``: a colour JPEG read as its luma channel; ``reduced``: None when the pixels' size says."""
+    width, height = size
+    if reduced is None:
+        reduced = (pixels.shape[1], pixels.shape[0]) != (width, height)
+    if not upright and orientation in _UPRIGHT_VIEWS:
+        pixels = _UPRIGHT_VIEWS[orientation](pixels)
+    if orientation in range(5, 9):
+        width, height = height, width
+    fast = reduced or (fast_luma and pixels.shape[2] == 1)
     if pixels.shape[2] == 1:
         # A grey image is the RGB image with R = G = B; a view avoids copying it three times.
         pixels = np.broadcast_to(pixels, (*pixels.shape[:2], 3))
     return DecodedStill(pixels, width, height, animated, reduced, fast)
-
-
-def _open(data: bytes, formats: tuple[str, ...]) -> Image.Image:
-    """The image opened by the plug-in of its sniffed format only.
-
-    A JPEG goes straight to the JPEG plug-in's registered opener (what ``Image.open`` calls for it):
-    ``Image.open`` would first import Pillow's five common plug-ins, 7 ms of every ``warden hash``.
-
-    Raises:
-        UnidentifiedImageError: the plug-in does not take the bytes.
-    """
-    if formats != ("JPEG",):
-        return Image.open(io.BytesIO(data), formats=formats)
-    from PIL import JpegImagePlugin  # noqa: F401 - registers the JPEG opener
-
-    factory, accept = Image.OPEN["JPEG"]
-    if accept is not None and not accept(data[:16]):
-        raise UnidentifiedImageError("not a JPEG file")
-    try:
-        return factory(io.BytesIO(data), "")
-    except (SyntaxError, IndexError, TypeError, struct.error) as error:  # Image.open's "not this format"
-        raise UnidentifiedImageError(str(error)) from None
 
 
 def _pillow_pixels(image: Image.Image, scale: int, reduce_to: int | None) -> tuple[Pixels, bool, int]:
@@ -226,10 +286,10 @@ def _pillow_pixels(image: Image.Image, scale: int, reduce_to: int | None) -> tup
     if reduce_to is not None and not reduced and scale >= 2:
         frame = frame.reduce(scale)
         reduced = True
-    if orientation in _UPRIGHT:
+    if orientation in _upright_turns():
         # The tag read before decoding, applied as ImageOps.exif_transpose would: a converted or reduced frame
         # need not carry the EXIF block any more.
-        frame = frame.transpose(_UPRIGHT[orientation])
+        frame = frame.transpose(_upright_turns()[orientation])
     pixels = np.asarray(frame)
     return (pixels[:, :, np.newaxis] if pixels.ndim == 2 else pixels), reduced, orientation
 
