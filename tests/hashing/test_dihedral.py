@@ -126,3 +126,15 @@ def test_rgb_its_luma_and_a_crop_of_either_give_the_same_hashes() -> None:
     assert pdq_eight(pixels) == pdq_eight(luma(pixels))
     assert pdq_eight(trim(pixels, cut)) == pdq_eight(trim(luma(pixels), cut))
     assert pdq_eight(np.ascontiguousarray(trim(pixels, cut))) == pdq_eight(trim(pixels, cut))
+
+
+def test_a_side_longer_than_the_downscale_takes_falls_back_to_the_reference_hash() -> None:
+    # A strip of 5 x 70,000 pixels: its downscale weights would grow with the long side; the reference's
+    # hash of the image as it is still comes out, and the missing turns are an error of the item's own.
+    strip = np.broadcast_to((np.arange(70_000) % 251).astype(np.uint8)[None, :, None], (5, 70_000, 3))
+    with pytest.raises(ValueError, match="70000 pixels"):
+        pdq_eight(strip)
+    result = robust_pdq(strip)
+    assert [variant.variant for variant in result.variants] == ["original"]
+    assert [failure.prefix for failure in result.failures] == [""]
+    assert "longer than the 65536" in result.failures[0].describe()

@@ -104,6 +104,12 @@ def luma(pixels: Pixels) -> Luma:
     return total
 
 
+MAX_SIDE = 65536
+"""Longest side the downscale takes (JPEG's own limit is 65,535): its weights grow with the side (32 bytes
+a pixel of it), so a hostile strip (5 x 50,000,000 pixels, under ``max_image_pixels``) would cost gigabytes.
+Such an image gets the reference's hash alone (:func:`warden.hashing.robust.robust_pdq` falls back to
+``pdqhash``) and an item error naming the side."""
+
 CACHED_SIDE = 8192
 """Sides up to this long keep their downscale weights (at most about 0.3 MB each, 128 sides); a longer one,
 rare and possibly hostile (a 10 x 100,000 pixel strip), has them worked out again each time."""
@@ -163,12 +169,16 @@ def pdq_eight(image: Pixels | Luma, prefix: str = "") -> list[PdqVariant]:
         prefix: put before each variant name, e.g. ``"trimmed"`` gives ``trimmed`` and ``trimmed+rotate90``.
 
     Raises:
-        ValueError: the image has no pixels.
+        ValueError: the image has no pixels, or a side longer than :data:`MAX_SIDE`.
     """
     plane = _plane(image)
     height, width = plane.shape[:2]
     if height < MIN_SIDE or width < MIN_SIDE:
         return [PdqVariant(variant_name(prefix, name), "0" * 64, 0) for name in DIHEDRAL_VARIANTS]
+    if max(height, width) > MAX_SIDE:
+        raise ValueError(
+            f"a side of {max(height, width)} pixels is longer than the {MAX_SIDE} the downscale takes"
+        )
     raw, qualities = _dihedral.dihedral(plane, *_band(height), *_band(width))
     found: dict[str, tuple[str, int]] = {}
     for name, (down, across) in _BLOCKS.items():
