@@ -12,17 +12,17 @@ from __future__ import annotations
 import sqlite3
 
 from warden.conversations.collect import OWNER, Collector, integer
+from warden.conversations.database_reader import DatabaseReader, Tables
 from warden.conversations.device_times import unix_milliseconds, unix_seconds
 from warden.conversations.model import (
     Attachment,
     Conversation,
-    Conversations,
     Direction,
     Message,
     Participant,
 )
-from warden.conversations.readers import Limits, Source, SourceError
-from warden.conversations.sqlite_copy import Database, table_columns
+from warden.conversations.readers import Source
+from warden.conversations.sqlite_copy import Database
 
 SMS_RECEIVED = 1
 MMS_RECEIVED = 1
@@ -39,28 +39,19 @@ def _known(tables: dict[str, set[str]]) -> bool:
     return {"thread_id", "body"} <= tables.get("sms", set()) and ("pdu" in tables or "threads" in tables)
 
 
-class AndroidSmsReader:
+class AndroidSmsReader(DatabaseReader):
     """Android's ``mmssms.db``: SMS and MMS."""
 
     name = "android-sms"
+    needs = "SMS tables (sms with thread_id and body; pdu or threads)"
 
-    def recognises(self, source: Source) -> bool:
-        """A SQLite database with the telephony provider's tables."""
-        return _known(table_columns(source))
+    def known(self, tables: Tables) -> bool:
+        """The telephony provider's tables."""
+        return _known(tables)
 
-    def read(self, source: Source, limits: Limits) -> Conversations:
-        """Every thread and message.
-
-        Raises:
-            SourceError: not a SQLite database, locked, or without the telephony tables.
-        """
-        found = Collector(self.name, source.label, limits)
-        with Database(source, limits) as database:
-            if not _known({table: database.columns(table) for table in database.tables()}):
-                raise SourceError("no SMS tables (sms with thread_id and body; pdu or threads)")
-            _Threads(database, found).read()
-            found.result.problems.extend(database.problems)
-        return found.result
+    def read_tables(self, database: Database, tables: Tables, source: Source, found: Collector) -> None:
+        """Every chat and message."""
+        _Threads(database, found).read()
 
 
 class _Threads:

@@ -13,17 +13,17 @@ import sqlite3
 from typing import Any
 
 from warden.conversations.collect import OWNER, Collector, integer
+from warden.conversations.database_reader import DatabaseReader, Tables
 from warden.conversations.device_times import apple_seconds_or_nanoseconds
 from warden.conversations.model import (
     Attachment,
     Conversation,
-    Conversations,
     Direction,
     Message,
     Participant,
 )
-from warden.conversations.readers import Limits, Source, SourceError
-from warden.conversations.sqlite_copy import Database, table_columns
+from warden.conversations.readers import Source
+from warden.conversations.sqlite_copy import Database
 
 MAX_ATTRIBUTED_BODY = 4 << 20
 """Largest ``attributedBody`` decoded (bytes); a larger one is a problem naming the row."""
@@ -88,28 +88,19 @@ def _known(tables: dict[str, set[str]]) -> bool:
     return {"handle", "chat_message_join"} <= tables.keys() and "is_from_me" in tables.get("message", set())
 
 
-class IosSmsReader:
+class IosSmsReader(DatabaseReader):
     """iOS Messages' ``sms.db``: SMS, MMS and iMessage."""
 
     name = "ios-sms"
+    needs = "Messages tables (message, handle, chat_message_join)"
 
-    def recognises(self, source: Source) -> bool:
-        """A SQLite database with the Messages app's tables."""
-        return _known(table_columns(source))
+    def known(self, tables: Tables) -> bool:
+        """The Messages app's tables."""
+        return _known(tables)
 
-    def read(self, source: Source, limits: Limits) -> Conversations:
-        """Every chat and message.
-
-        Raises:
-            SourceError: not a SQLite database, locked, or without the Messages app's tables.
-        """
-        found = Collector(self.name, source.label, limits)
-        with Database(source, limits) as database:
-            if not _known({table: database.columns(table) for table in database.tables()}):
-                raise SourceError("no Messages tables (message, handle, chat_message_join)")
-            _read(database, found)
-            found.result.problems.extend(database.problems)
-        return found.result
+    def read_tables(self, database: Database, tables: Tables, source: Source, found: Collector) -> None:
+        """Every chat and message."""
+        _read(database, found)
 
 
 def _read(database: Database, found: Collector) -> None:

@@ -13,17 +13,17 @@ import posixpath
 import sqlite3
 
 from warden.conversations.collect import OWNER, Collector, integer, sha256_hex
+from warden.conversations.database_reader import DatabaseReader, Tables
 from warden.conversations.device_times import unix_milliseconds
 from warden.conversations.model import (
     Attachment,
     Conversation,
-    Conversations,
     Direction,
     Message,
     Participant,
 )
 from warden.conversations.readers import Limits, Source, SourceError
-from warden.conversations.sqlite_copy import Database, table_columns
+from warden.conversations.sqlite_copy import Database
 
 SYSTEM_TYPES = {7: "system"}
 """``message.message_type`` values of events WhatsApp logged rather than a participant wrote."""
@@ -85,34 +85,23 @@ def _participant(key: str, names: dict[str, str]) -> Participant:
     return Participant(key, names.get(key))
 
 
-class WhatsAppAndroidReader:
+class WhatsAppAndroidReader(DatabaseReader):
     """WhatsApp's ``msgstore.db`` on Android (current and legacy schemas)."""
 
     name = "whatsapp-android"
+    needs = "WhatsApp message tables (message, chat, jid; or messages)"
 
-    def recognises(self, source: Source) -> bool:
-        """A SQLite database with WhatsApp's message tables."""
-        tables = table_columns(source)
+    def known(self, tables: Tables) -> bool:
+        """WhatsApp's message tables, current or legacy."""
         return _current(tables) or _legacy(tables)
 
-    def read(self, source: Source, limits: Limits) -> Conversations:
-        """Every chat and message.
-
-        Raises:
-            SourceError: not a SQLite database, locked, or without WhatsApp's tables.
-        """
-        found = Collector(self.name, source.label, limits)
-        names = _names(source, limits, found)
-        with Database(source, limits) as database:
-            tables = {table: database.columns(table) for table in database.tables()}
-            if _current(tables):
-                _read_current(database, tables, names, found)
-            elif _legacy(tables):
-                _read_legacy(database, tables, names, found)
-            else:
-                raise SourceError("no WhatsApp message tables (message, chat, jid; or messages)")
-            found.result.problems.extend(database.problems)
-        return found.result
+    def read_tables(self, database: Database, tables: Tables, source: Source, found: Collector) -> None:
+        """Every chat and message."""
+        names = _names(source, found.limits, found)
+        if _current(tables):
+            _read_current(database, tables, names, found)
+        else:
+            _read_legacy(database, tables, names, found)
 
 
 def _read_current(

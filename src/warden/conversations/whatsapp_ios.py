@@ -12,17 +12,17 @@ import posixpath
 import sqlite3
 
 from warden.conversations.collect import OWNER, Collector, integer, sha256_hex
+from warden.conversations.database_reader import DatabaseReader, Tables
 from warden.conversations.device_times import apple_seconds
 from warden.conversations.model import (
     Attachment,
     Conversation,
-    Conversations,
     Direction,
     Message,
     Participant,
 )
-from warden.conversations.readers import Limits, Source, SourceError
-from warden.conversations.sqlite_copy import Database, table_columns
+from warden.conversations.readers import Source
+from warden.conversations.sqlite_copy import Database
 
 MEDIA_TYPES = frozenset({1, 2, 3, 8, 11, 15})
 """``ZMESSAGETYPE`` of messages carrying a file: image, video, voice, document, GIF, sticker."""
@@ -41,28 +41,19 @@ def _tables_known(tables: dict[str, set[str]]) -> bool:
     return "zchatsession" in tables.get("zwamessage", set()) and "zwachatsession" in tables
 
 
-class WhatsAppIosReader:
+class WhatsAppIosReader(DatabaseReader):
     """WhatsApp's ``ChatStorage.sqlite`` on iOS."""
 
     name = "whatsapp-ios"
+    needs = "WhatsApp tables (ZWAMESSAGE, ZWACHATSESSION)"
 
-    def recognises(self, source: Source) -> bool:
-        """A SQLite database with WhatsApp's Core Data message tables."""
-        return _tables_known(table_columns(source))
+    def known(self, tables: Tables) -> bool:
+        """WhatsApp's Core Data message tables."""
+        return _tables_known(tables)
 
-    def read(self, source: Source, limits: Limits) -> Conversations:
-        """Every chat and message.
-
-        Raises:
-            SourceError: not a SQLite database, locked, or without WhatsApp's tables.
-        """
-        found = Collector(self.name, source.label, limits)
-        with Database(source, limits) as database:
-            if not _tables_known({table: database.columns(table) for table in database.tables()}):
-                raise SourceError("no WhatsApp tables (ZWAMESSAGE, ZWACHATSESSION)")
-            _read(database, found)
-            found.result.problems.extend(database.problems)
-        return found.result
+    def read_tables(self, database: Database, tables: Tables, source: Source, found: Collector) -> None:
+        """Every chat and message."""
+        _read(database, found)
 
 
 def _read(database: Database, found: Collector) -> None:
