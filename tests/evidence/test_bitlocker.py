@@ -196,3 +196,16 @@ def test_damaged_key_material_gives_no_files_and_says_so(volume: BitLockerVolume
     assert not any(f.item.path.endswith(".JPG") for f in found)
     problems = [str(f.item.problem) for f in found if f.item.problem]
     assert any("neither a partition table nor a file system" in problem for problem in problems)
+
+
+def test_a_volume_declaring_more_than_the_image_holds_is_not_examined(
+    volume: BitLockerVolume, tmp_path: Path
+) -> None:
+    # The boot sector's sector count (BitLocker keeps that sector plain) made 50 times what the file holds.
+    data = bytearray(volume.path.read_bytes())
+    struct.pack_into("<I", data, 32, struct.unpack_from("<I", data, 32)[0] * 50)
+    grown = tmp_path / "grown.img"
+    grown.write_bytes(bytes(data))
+    found = walked(grown, keys(("password", PASSWORD)))
+    [fact] = [f.item for f in found if f.item.problem]
+    assert fact.not_examined and f"more than the {len(data)} holding it" in str(fact.problem)

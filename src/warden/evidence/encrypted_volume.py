@@ -19,6 +19,7 @@ finds no file system.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -161,6 +162,13 @@ class EncryptedVolumeContainer:
             if not 0 < media.size <= MAX_MEDIA_BYTES:
                 raise ContainerError(
                     f"{self.label} declares {media.size} bytes (a damaged or hostile header)"
+                )
+            # Encryption adds bytes, never removes them: a volume larger than what holds it is damaged or cut.
+            holding = source.seek(0, os.SEEK_END)
+            if media.size > holding:
+                raise ContainerError(
+                    f"{self.label} declares {media.size} bytes, more than the {holding} holding it "
+                    "(a damaged header or a cut-off image)"
                 )
             inner = _unlocked_item(container, volume)
             yield from disk_items(
