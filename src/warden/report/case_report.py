@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from warden.case import conversations, crawl_state, site_facts
+from warden.case import conversation_messages, conversations, crawl_state, lead_decisions, site_facts
 from warden.case.audit_verify import check_chain
 from warden.case.folder import Case
 from warden.case.items import load_items
 from warden.case.report_data import items_per_scan, log_rows, scan_rows
 from warden.report.continuity import AuditEntry, without_idle_runs
 from warden.report.contract import CaseHeader, ReportContext, build_report
+from warden.report.conversations import IncludedConversation
 from warden.report.distribution import DistributionData
 from warden.report.method import ScanRun
 from warden.report.site import SiteData
@@ -83,6 +84,18 @@ def distribution_data(case: Case) -> DistributionData | None:
     return DistributionData(tuple(linked), counts)
 
 
+def included_conversations(case: Case) -> tuple[IncludedConversation, ...]:
+    """The conversations an examiner included in the report (decision in force "include"), with their
+    messages; nothing of their leads."""
+    found = []
+    with case.engine.connect() as connection:
+        for decision in lead_decisions.included(connection):
+            stored = conversation_messages.conversation(connection, decision.ref)
+            if stored is not None:
+                found.append(IncludedConversation(stored[0], tuple(stored[1]), decision.by, decision.at))
+    return tuple(found)
+
+
 def report_context(case: Case) -> ReportContext:
     """Scan runs, the audit log with its chain's state, and the stored validation result.
 
@@ -108,6 +121,7 @@ def report_context(case: Case) -> ReportContext:
         validation=load_latest(),
         site=site_data(case),
         distribution=distribution_data(case),
+        conversations=included_conversations(case),
     )
 
 

@@ -14,8 +14,10 @@ from typing import Any
 from warden.case.audit_verify import ChainStatus
 from warden.report.method import ScanRun
 
-HIDDEN = frozenset({"report.write"})
-"""Entries left out of the section (they are still in the log and in the chain)."""
+HIDDEN = frozenset({"report.write", "lead.decision"})
+"""Entries left out of the section (they are still in the log and in the chain): writing a report, and
+examiners' decisions on grooming leads, which are never in the report (an included conversation says who
+included it, in ``conversations``)."""
 
 PER_USER = {
     "grade": "grade_decisions",

@@ -11,6 +11,7 @@ from warden import TOOL_NAME, __version__
 from warden.case.audit_verify import ChainStatus
 from warden.model.records import GradeRecord, ItemRecord, MatchRecord, VideoSegment, item_place
 from warden.report.continuity import AuditEntry, continuity_section
+from warden.report.conversations import IncludedConversation, conversations_section
 from warden.report.distribution import DistributionData, distribution_section
 from warden.report.exhibits import exhibit_sections, indictment_section
 from warden.report.method import ScanRun, method_section
@@ -37,8 +38,9 @@ class CaseHeader:
 class ReportContext:
     """What the report needs of the case beyond its items: scan runs, the audit log and its chain's state,
     and the tool's stored validation result, and the case's crawl when it holds one (``site``), and the
-    messages that carried matched images when the case holds conversations (``distribution``). Empty by
-    default (a report built from items alone)."""
+    messages that carried matched images when the case holds conversations (``distribution``), and the
+    conversations an examiner included (``conversations``). Empty by default (a report built from items
+    alone)."""
 
     scans: tuple[ScanRun, ...] = ()
     audit: tuple[AuditEntry, ...] = ()
@@ -46,6 +48,7 @@ class ReportContext:
     validation: StoredValidation | None = None
     site: SiteData | None = None
     distribution: DistributionData | None = None
+    conversations: tuple[IncludedConversation, ...] = ()
 
 
 def match_json(match: MatchRecord) -> dict[str, Any]:
@@ -173,4 +176,6 @@ def build_report(
         report["site"] = site_section(context.site, ordered)
     if context.distribution is not None:
         report["distribution"] = distribution_section(context.distribution, ordered)
+    if context.conversations:
+        report["conversations"] = conversations_section(context.conversations)
     return report

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from warden.report.court_conversations import conversations_html
 from warden.report.court_counts import (
     counts_html,
     exhibits_html,
@@ -94,6 +95,8 @@ def render_html(report: dict[str, Any]) -> str:
     sections.append(counts_html(summary))
     if report.get("distribution"):
         sections.append(distribution_html(report["distribution"]))
+    if report.get("conversations"):
+        sections.append(conversations_html(report["conversations"]))
     if "exhibits" in report:
         sections.append(exhibits_html(report["exhibits"]))
     if report.get("site"):

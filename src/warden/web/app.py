@@ -15,7 +15,7 @@ from warden.web import http_errors
 from warden.web.config import ReviewConfig
 from warden.web.previews import Previews
 from warden.web.reveals import Reveals
-from warden.web.routes import auth, items, previews, queue, reviews, users
+from warden.web.routes import auth, items, leads, previews, queue, reviews, users
 from warden.web.security import Guard
 from warden.web.state import ReviewState
 from warden.web.throttle import LoginThrottle
@@ -56,7 +56,7 @@ def create_app(case: Case, config: ReviewConfig | None = None) -> FastAPI:
     app = FastAPI(title="Warden review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.review = state
     http_errors.install(app)
-    for area in (auth, queue, items, previews, reviews, users):
+    for area in (auth, queue, leads, items, previews, reviews, users):
         app.include_router(area.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(Guard, state=state)

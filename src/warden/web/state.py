@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from warden.case.folder import Case
 from warden.web.config import ReviewConfig
+from warden.web.leads import LeadCache
 from warden.web.previews import Previews
 from warden.web.reveals import Reveals
 from warden.web.throttle import LoginThrottle
@@ -23,6 +24,7 @@ class ReviewState:
         reveals: which item each session revealed, until when.
         throttle: password checks counted per account name and per client (in the case database).
         clusters: the queue's last clustering, reused while it still holds.
+        leads: the case's grooming leads, computed again when its conversations change.
     """
 
     case: Case
@@ -31,3 +33,4 @@ class ReviewState:
     reveals: Reveals
     throttle: LoginThrottle
     clusters: QueueClusters = field(default_factory=QueueClusters)
+    leads: LeadCache = field(default_factory=LeadCache)
