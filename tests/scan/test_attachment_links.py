@@ -54,3 +54,35 @@ def test_a_bare_file_name_or_another_evidence_links_nothing() -> None:
 
 def test_names_are_compared_as_the_walk_writes_them() -> None:
     assert links((1, 1, "Media\\WhatsApp Images\\Sent\\IMG-20261201-WA0003.jpg")) == [Link(1, 10, "path")]
+
+
+EXPORT_ITEMS = [
+    (30, "laptop.E01//p2//Telegram/A/result.json"),
+    (31, "laptop.E01//p2//Telegram/A/photos/photo_1.jpg"),
+    (32, "laptop.E01//p2//Telegram/B/photos/photo_1.jpg"),
+    (33, "laptop.E01//p2//Chats/Sam/_chat.txt"),
+    (34, "laptop.E01//p2//Chats/Sam/IMG-1.jpg"),
+    (35, "laptop.E01//p2//ig/your_instagram_activity/messages/inbox/sam_1/message_1.json"),
+    (36, "laptop.E01//p2//ig/your_instagram_activity/messages/inbox/sam_1/photos/9.jpg"),
+]
+
+
+def export_links(*attachments: tuple[int, str, str | None]) -> list[Link]:
+    unlinked = [UnlinkedAttachment(i, 3, path, source) for i, path, source in attachments]
+    return path_links(unlinked, lambda _: EXPORT_ITEMS)
+
+
+def test_an_exports_relative_path_is_its_own_folders_file_before_any_copy_elsewhere() -> None:
+    telegram = "laptop.E01//p2//Telegram/A/result.json"
+    chat = "laptop.E01//p2//Chats/Sam/_chat.txt"
+    instagram = "laptop.E01//p2//ig/your_instagram_activity/messages/inbox/sam_1/message_1.json"
+    assert export_links(
+        (1, "photos/photo_1.jpg", telegram),  # the suffix rule alone would tie with Telegram/B
+        (2, "IMG-1.jpg", chat),  # a bare name, beside the chat file
+        (3, "your_instagram_activity/messages/inbox/sam_1/photos/9.jpg", instagram),  # from the export's root
+    ) == [Link(1, 31, "path"), Link(2, 34, "path"), Link(3, 36, "path")]
+
+
+def test_a_database_source_or_an_absolute_path_is_not_resolved_against_a_folder() -> None:
+    assert export_links((1, "photos/photo_1.jpg", None), (2, "IMG-1.jpg", None)) == []
+    assert export_links((3, "/photos/photo_1.jpg", "laptop.E01//p2//Telegram/A/result.json")) == []

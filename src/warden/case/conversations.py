@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, and_, exists, func, select, update
+from sqlalchemy import Connection, Engine, and_, exists, func, or_, select, update
 
 from warden.case import schema
 from warden.conversations.model import Conversations
@@ -43,6 +43,9 @@ class UnlinkedAttachment:
     id: int
     evidence_id: int
     path: str
+    source_path: str | None = None
+    """The item path of the attachment's source when it is an export (not an SQLite database): its relative
+    paths are resolved against the export's folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,36 @@ def candidates(engine: Engine) -> list[Candidate]:
     )
     with engine.connect() as connection:
         return [Candidate(int(r.id), int(r.evidence_id), r.path, r.sha256) for r in connection.execute(query)]
+
+
+def named_candidates(engine: Engine, endings: Sequence[str]) -> list[Candidate]:
+    """Recorded items with content, not SQLite, whose path ends with one of ``endings`` (an export's file
+    names, matched literally) and not yet read for conversations, by evidence and path."""
+    items, sources = schema.items, schema.conversation_sources
+    query = (
+        select(items.c.id, items.c.evidence_id, items.c.path, items.c.sha256)
+        .where(or_(*(items.c.path.endswith(ending, autoescape=True) for ending in endings)))
+        .where(items.c.sha256.is_not(None), or_(items.c.format.is_(None), items.c.format != "sqlite"))
+        .where(~exists().where(sources.c.item_id == items.c.id))
+        .order_by(items.c.evidence_id, items.c.path)
+    )
+    with engine.connect() as connection:
+        return [Candidate(int(r.id), int(r.evidence_id), r.path, r.sha256) for r in connection.execute(query)]
+
+
+def items_under(engine: Engine, evidence_id: int, folder: str, most: int) -> list[tuple[str, str, int]]:
+    """(path, SHA-256, size) of at most ``most`` items with content of one evidence whose path starts with
+    ``folder`` (matched literally), by path."""
+    items = schema.items
+    query = (
+        select(items.c.path, items.c.sha256, items.c.size)
+        .where(items.c.evidence_id == evidence_id, items.c.sha256.is_not(None))
+        .where(items.c.path.startswith(folder, autoescape=True))
+        .order_by(items.c.path)
+        .limit(most)
+    )
+    with engine.connect() as connection:
+        return [(r.path, r.sha256, int(r.size or 0)) for r in connection.execute(query)]
 
 
 def store_source(
@@ -258,7 +291,13 @@ def unlinked_by_path(engine: Engine) -> list[UnlinkedAttachment]:
     attachments, messages = schema.message_attachments, schema.messages
     sources, items = schema.conversation_sources, schema.items
     query = (
-        select(attachments.c.id, items.c.evidence_id, attachments.c.path)
+        select(
+            attachments.c.id,
+            items.c.evidence_id,
+            attachments.c.path,
+            items.c.path.label("source_path"),
+            items.c.format,
+        )
         .select_from(
             attachments.join(messages, messages.c.id == attachments.c.message_id)
             .join(sources, sources.c.id == messages.c.source_id)
@@ -268,7 +307,12 @@ def unlinked_by_path(engine: Engine) -> list[UnlinkedAttachment]:
         .order_by(attachments.c.id)
     )
     with engine.connect() as connection:
-        return [UnlinkedAttachment(int(r.id), int(r.evidence_id), r.path) for r in connection.execute(query)]
+        return [
+            UnlinkedAttachment(
+                int(r.id), int(r.evidence_id), r.path, None if r.format == "sqlite" else r.source_path
+            )
+            for r in connection.execute(query)
+        ]
 
 
 def item_paths(engine: Engine, evidence_id: int) -> list[tuple[int, str]]:

@@ -9,11 +9,19 @@ scan's spool; the copy must give the SHA-256 the scan recorded. The readers (``w
 only that copy, within :class:`~warden.conversations.readers.Limits`, and the copies are deleted straight
 after. A source no reader recognises is recorded as read, holding nothing; one that cannot be read is an
 error against its item, and the scan goes on.
+
+App exports found in the evidence are read in the same pass: the items whose name is one an export uses
+(:mod:`warden.scan.export_sources`) are copied with the files of the export their reader needs, in the same
+walk, each copy checked against its recorded SHA-256, into a private folder of the spool that keeps the
+export's layout; the reader that recognises the copy by its content reads it, and the folder is deleted. The
+export is stored against the item that named it (``result.json``, ``messages/index.json``...), once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +39,8 @@ from warden.evidence.sources import source_for
 from warden.evidence.walk import walk
 from warden.model.records import item_place
 from warden.scan.attachment_links import path_links
-from warden.scan.spool import Spool
+from warden.scan.export_sources import ENDINGS, MOST_FILES, Export, export_of, needed, prefixes
+from warden.scan.spool import Spool, SpoolError
 
 SIBLINGS: tuple[tuple[str, str], ...] = (
     ("wal", "{name}-wal"),
@@ -122,20 +131,30 @@ class ConversationPass:
         outcome = Outcome()
         with case_storage(self.case.where, "finding app databases"):
             waiting = stored.candidates(self.case.engine)
+            exports = [
+                (candidate, export)
+                for candidate in stored.named_candidates(self.case.engine, ENDINGS)
+                if (export := export_of(candidate.path)) is not None
+            ]
         by_evidence: dict[int, list[stored.Candidate]] = {}
         for candidate in waiting:
             by_evidence.setdefault(candidate.evidence_id, []).append(candidate)
+        exports_of: dict[int, list[tuple[stored.Candidate, Export]]] = {}
+        for candidate, export in exports:
+            exports_of.setdefault(candidate.evidence_id, []).append((candidate, export))
         for record, root in self.evidence:
-            if record.id in by_evidence:
-                self._exhibit(record, root, by_evidence[record.id], spool, outcome)
+            if record.id in by_evidence or record.id in exports_of:
+                databases, found = by_evidence.get(record.id, []), exports_of.get(record.id, [])
+                self._exhibit(record, root, databases, found, spool, outcome)
         with case_storage(self.case.where, "linking attachments to items"):
             outcome.linked = stored.link_by_sha256(self.case.engine)
             links = path_links(stored.unlinked_by_path(self.case.engine), self._item_paths)
             stored.set_links(self.case.engine, links)
             outcome.linked += len(links)
-        if waiting:
+        if waiting or exports:
             self.log(
-                f"conversations: {outcome.read} app databases read ({outcome.messages} messages), "
+                f"conversations: {outcome.read} app databases and exports read "
+                f"({outcome.messages} messages), "
                 f"{outcome.not_conversations} holding none Warden reads, {outcome.failed} unreadable; "
                 f"{outcome.linked} attachments linked to items"
             )
@@ -149,13 +168,17 @@ class ConversationPass:
         record: EvidenceRecord,
         root: Path,
         candidates: list[stored.Candidate],
+        exports: list[tuple[stored.Candidate, Export]],
         spool: Spool,
         outcome: Outcome,
     ) -> None:
         copies: dict[str, Path] = {}
+        folders: list[Path] = []
         try:
             wanted = {c.path for c in candidates}
             wanted.update(path for c in candidates for path in sibling_paths(c.path).values())
+            plans = [(c, export, self._plan(record.id, export)) for c, export in exports]
+            wanted.update(row[0] for _, _, plan in plans if isinstance(plan, list) for row in plan)
             failures = self._copy(record, root, wanted, spool, copies)
             for candidate in candidates:
                 label = item_place(record.label, candidate.path)
@@ -174,9 +197,70 @@ class ConversationPass:
                     if path in copies
                 }
                 self._read(candidate, Source(copy, label, siblings), outcome)
+            for candidate, export, plan in plans:
+                if isinstance(plan, str):
+                    self._store(candidate, None, None, plan, outcome)
+                    continue
+                folder = self._laid_out(export, plan, copies, failures, spool, folders)
+                if isinstance(folder, str):
+                    self._store(candidate, None, None, folder, outcome)
+                    continue
+                place = item_place(record.label, export.place) if export.place else record.label
+                given = folder / export.source if export.source else folder
+                self._read(candidate, Source(given, place), outcome, database=False)
         finally:
             for copy in copies.values():
                 spool.release(copy)
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _plan(self, evidence_id: int, export: Export) -> list[tuple[str, str, int]] | str:
+        """The files (path, SHA-256, size) to copy for an export, or why it is not read (past the bounds)."""
+        rows: list[tuple[str, str, int]] = []
+        with case_storage(self.case.where, "finding the files of an app export"):
+            for start in prefixes(export):
+                rows += stored.items_under(self.case.engine, evidence_id, start, MOST_FILES + 1)
+        files = needed(export, rows)
+        if len(files) > MOST_FILES:
+            return f"the export has more than {MOST_FILES} files to read: not read"
+        total = sum(size for _, _, size in files)
+        if total > self.reader_limits.bytes:
+            return (
+                f"the export's files hold {total} bytes, more than the {self.reader_limits.bytes} one source "
+                "may: not read"
+            )
+        return files
+
+    def _laid_out(
+        self,
+        export: Export,
+        files: list[tuple[str, str, int]],
+        copies: dict[str, Path],
+        failures: dict[str, str],
+        spool: Spool,
+        folders: list[Path],
+    ) -> Path | str:
+        """A private folder of the spool holding the export's copied files in their layout, or why not.
+
+        Raises:
+            SpoolError: the spool cannot be written.
+        """
+        for path, sha256, _ in files:
+            copy = copies.get(path)
+            if copy is None or path in failures:
+                return f"{path}: {failures.get(path, 'not found again in the evidence')}"
+            if _sha256(copy) != sha256:
+                return f"the evidence no longer gives the bytes recorded for {path}: not read"
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="export-", dir=spool.folder))
+            folders.append(folder)
+            for path, _, _ in files:
+                target = folder / path[len(export.folder) :]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(copies[path], target)
+        except OSError as error:
+            raise SpoolError(spool.folder, error) from error
+        return folder
 
     def _copy(
         self, record: EvidenceRecord, root: Path, wanted: set[str], spool: Spool, copies: dict[str, Path]
@@ -207,11 +291,13 @@ class ConversationPass:
                 failures[path] = f"cannot be copied from the evidence: {error}"
         return failures
 
-    def _read(self, candidate: stored.Candidate, source: Source, outcome: Outcome) -> None:
+    def _read(
+        self, candidate: stored.Candidate, source: Source, outcome: Outcome, *, database: bool = True
+    ) -> None:
         reader: ConversationReader | None = None
         try:
-            # A database SQLite cannot open is this item's error, not "holding no conversations".
-            open_database(source, self.reader_limits).close()
+            if database:  # a database SQLite cannot open is this item's error, not "holding no conversations"
+                open_database(source, self.reader_limits).close()
             reader = reader_for(source)
             if reader is None:
                 self._store(candidate, None, None, None, outcome)
