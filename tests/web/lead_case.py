@@ -12,15 +12,10 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.conversations.test_indicators import ADULTS_FLIRTING, PLANTED, START
 from tests.conversations.test_whatsapp_android import CURRENT_SCHEMA, WA_SCHEMA, ms
 from tests.scan.conversation_phone import DATABASES, photo_hashset
-from tests.web.small_case import PASSWORDS, ROLES, SmallCase
-from warden.case import accounts
-from warden.hashsets.store import HashSetStore
-from warden.scan.run import ScanOptions, run_scan
+from tests.web.small_case import SmallCase, scanned_case
 
 ALEX = "447700900011@s.whatsapp.net"
 JO = "447700900012@s.whatsapp.net"
@@ -82,19 +77,4 @@ def build_lead_case(root: Path) -> SmallCase:
     databases.mkdir(parents=True)
     build_msgstore(databases / "msgstore.db")
     build_contacts(databases / "wa.db")
-    hashset = photo_hashset(root)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WARDEN_HOME", str(root / "store"))
-        patch.setenv("WARDEN_KEY_FILE", str(root / "key"))
-        result = run_scan(
-            ScanOptions(evidence=[phone], hashsets=[str(hashset)], case_dir=root / "case", workers=1),
-            HashSetStore.from_settings(),
-        )
-    case = result.case
-    with case.engine.begin() as connection:
-        admin_password = accounts.ensure_admin(connection)
-        assert admin_password is not None
-        for name, role in ROLES.items():
-            accounts.create(connection, name, role, PASSWORDS[name], by="test")
-    case.engine.dispose()
-    return SmallCase(root / "case", phone, admin_password)
+    return scanned_case(root, phone, photo_hashset(root))

@@ -86,6 +86,12 @@ def build_small_case(root: Path) -> SmallCase:
         writer = csv.writer(stream)
         writer.writerow(["md5", "sha1", "sha256", "pdq", "category", "source_id"])
         writer.writerow([hashes["md5"], hashes["sha1"], hashes["sha256"], hashes["pdq"], "A", "TEST-1"])
+    return scanned_case(root, evidence, hashset)
+
+
+def scanned_case(root: Path, evidence: Path, hashset: Path) -> SmallCase:
+    """``evidence`` scanned against ``hashset`` into ``root/case`` (stores under ``root``), with the admin
+    account and one account per role of :data:`ROLES`."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WARDEN_HOME", str(root / "store"))
         patch.setenv("WARDEN_KEY_FILE", str(root / "key"))
