@@ -69,6 +69,23 @@ from warden.cli.hashset import hashset_store
     "SMS) for conversations, store them in the case, and link attachments to matched items: the report's "
     "distribution section (docs/conversations.md). Default: WARDEN_SCAN_CONVERSATIONS (on).",
 )
+@click.option(
+    "--conversation-mapping",
+    "conversation_mappings",
+    multiple=True,
+    metavar="PATTERN=MAPPING.json",
+    help="Read the items whose path matches PATTERN (shell-style; '*' also crosses folders and containers, "
+    "so '*.csv' is every CSV file) as a chat export in CSV or JSON lines, through MAPPING.json, which says "
+    "which column holds the chat, sender, time, text and attachment (docs/conversations.md). For exports "
+    "Warden has no reader of its own for; the case's log names the mapping and its SHA-256. Repeatable: the "
+    "first matching pattern is used.",
+)
+@click.option(
+    "--device-zone",
+    metavar="ZONE",
+    help="The IANA time zone (e.g. Europe/London) the device kept local times in: exports that write local "
+    "times without a zone (WhatsApp .txt, a mapped export without its own 'zone') get UTC only with it.",
+)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -81,6 +98,8 @@ def scan_command(
     key_files: tuple[Path, ...],
     ray: str | None,
     conversations: bool | None,
+    conversation_mappings: tuple[str, ...],
+    device_zone: str | None,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
@@ -103,6 +122,8 @@ def scan_command(
         key_files=list(key_files),
         ray=ray,
         conversations=conversations,
+        conversation_mappings=list(conversation_mappings),
+        device_zone=device_zone,
     )
     result = run_scan(options, hashset_store(), progress_for_terminal(quiet))
     for warning in result.warnings:

@@ -14,7 +14,9 @@ App exports found in the evidence are read in the same pass: the items whose nam
 (:mod:`warden.scan.export_sources`) are copied with the files of the export their reader needs, in the same
 walk, each copy checked against its recorded SHA-256, into a private folder of the spool that keeps the
 export's layout; the reader that recognises the copy by its content reads it, and the folder is deleted. The
-export is stored against the item that named it (``result.json``, ``messages/index.json``...), once.
+export is stored against the item that named it (``result.json``, ``messages/index.json``...), once. Items the
+examiner named with ``--conversation-mapping`` (:mod:`warden.scan.mapped_exports`) are read the same way, as
+one file each, with their mapping file; they take precedence over the reader an item's name would suggest.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from warden.evidence.sources import source_for
 from warden.evidence.walk import walk
 from warden.model.records import item_place
 from warden.scan.attachment_links import path_links
-from warden.scan.export_sources import ENDINGS, MOST_FILES, Export, export_of, needed, prefixes
+from warden.scan.export_sources import ENDINGS, MOST_FILES, Export, export_of, needed, prefixes, single_file
+from warden.scan.mapped_exports import MappingRule, rule_for
 from warden.scan.spool import Spool, SpoolError
 
 SIBLINGS: tuple[tuple[str, str], ...] = (
@@ -93,6 +96,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_Export = tuple[stored.Candidate, Export, MappingRule | None]
+"""An item that is (or names) an export, how it is copied, and the mapping rule it is read with (if any)."""
+
+
 class ConversationPass:
     """One pass over a case's unread app databases (see the module's description).
 
@@ -103,6 +110,10 @@ class ConversationPass:
         limits_for: the container limits of an exhibit (with what was raised for it).
         reader_limits: what one source may cost.
         log: a line in the case's log about this scan run.
+        mappings: the examiner's ``--conversation-mapping`` rules: the items they name are read as mapped
+            exports with their mapping file.
+        zone: the IANA time zone the device kept local times in (``--device-zone``), for exports that write
+            local times without one; None leaves such messages without UTC.
     """
 
     def __init__(
@@ -113,8 +124,12 @@ class ConversationPass:
         limits_for: Callable[[int], ContainerLimits],
         reader_limits: Limits,
         log: Callable[[str], None],
+        mappings: list[MappingRule] | None = None,
+        zone: str | None = None,
     ) -> None:
         self.case = case
+        self.mappings = mappings or []
+        self.zone = zone
         self.scan_id = scan_id
         self.evidence = evidence
         self.limits_for = limits_for
@@ -131,26 +146,30 @@ class ConversationPass:
         outcome = Outcome()
         with case_storage(self.case.where, "finding app databases"):
             waiting = stored.candidates(self.case.engine)
-            exports = [
-                (candidate, export)
-                for candidate in stored.named_candidates(self.case.engine, ENDINGS)
-                if (export := export_of(candidate.path)) is not None
-            ]
+            exports = self._exports()
         by_evidence: dict[int, list[stored.Candidate]] = {}
         for candidate in waiting:
             by_evidence.setdefault(candidate.evidence_id, []).append(candidate)
-        exports_of: dict[int, list[tuple[stored.Candidate, Export]]] = {}
-        for candidate, export in exports:
-            exports_of.setdefault(candidate.evidence_id, []).append((candidate, export))
+        exports_of: dict[int, list[_Export]] = {}
+        for export in exports:
+            exports_of.setdefault(export[0].evidence_id, []).append(export)
         for record, root in self.evidence:
             if record.id in by_evidence or record.id in exports_of:
-                databases, found = by_evidence.get(record.id, []), exports_of.get(record.id, [])
-                self._exhibit(record, root, databases, found, spool, outcome)
+                databases, named = by_evidence.get(record.id, []), exports_of.get(record.id, [])
+                self._exhibit(record, root, databases, named, spool, outcome)
         with case_storage(self.case.where, "linking attachments to items"):
             outcome.linked = stored.link_by_sha256(self.case.engine)
             links = path_links(stored.unlinked_by_path(self.case.engine), self._item_paths)
             stored.set_links(self.case.engine, links)
             outcome.linked += len(links)
+        used = sorted({rule for _, _, rule in exports if rule is not None}, key=self.mappings.index)
+        for rule in used:
+            self.log(
+                f"conversations: items matching {rule.pattern!r} read as mapped exports with {rule.mapping} "
+                f"(SHA-256 {rule.sha256})"
+            )
+        if self.zone and (waiting or exports):
+            self.log(f"conversations: local times without a zone read in {self.zone} (--device-zone)")
         if waiting or exports:
             self.log(
                 f"conversations: {outcome.read} app databases and exports read "
@@ -160,6 +179,21 @@ class ConversationPass:
             )
         return outcome
 
+    def _exports(self) -> list[_Export]:
+        """The unread items that are (or name) an export: those a mapping rule names, read with its mapping,
+        then those whose name is an export's."""
+        chosen: dict[int, _Export] = {}
+        if self.mappings:
+            endings = sorted({rule.ending for rule in self.mappings})
+            for candidate in stored.named_candidates(self.case.engine, endings):
+                rule = rule_for(candidate.path, self.mappings)
+                if rule is not None:
+                    chosen[candidate.item_id] = (candidate, single_file(candidate.path), rule)
+        for candidate in stored.named_candidates(self.case.engine, ENDINGS):
+            if candidate.item_id not in chosen and (export := export_of(candidate.path)) is not None:
+                chosen[candidate.item_id] = (candidate, export, None)
+        return sorted(chosen.values(), key=lambda found: (found[0].evidence_id, found[0].path))
+
     def _item_paths(self, evidence_id: int) -> list[tuple[int, str]]:
         return stored.item_paths(self.case.engine, evidence_id)
 
@@ -168,7 +202,7 @@ class ConversationPass:
         record: EvidenceRecord,
         root: Path,
         candidates: list[stored.Candidate],
-        exports: list[tuple[stored.Candidate, Export]],
+        exports: list[_Export],
         spool: Spool,
         outcome: Outcome,
     ) -> None:
@@ -177,8 +211,8 @@ class ConversationPass:
         try:
             wanted = {c.path for c in candidates}
             wanted.update(path for c in candidates for path in sibling_paths(c.path).values())
-            plans = [(c, export, self._plan(record.id, export)) for c, export in exports]
-            wanted.update(row[0] for _, _, plan in plans if isinstance(plan, list) for row in plan)
+            plans = [(c, export, rule, self._plan(record.id, export)) for c, export, rule in exports]
+            wanted.update(row[0] for *_, plan in plans if isinstance(plan, list) for row in plan)
             failures = self._copy(record, root, wanted, spool, copies)
             for candidate in candidates:
                 label = item_place(record.label, candidate.path)
@@ -196,8 +230,8 @@ class ConversationPass:
                     for role, path in sibling_paths(candidate.path).items()
                     if path in copies
                 }
-                self._read(candidate, Source(copy, label, siblings), outcome)
-            for candidate, export, plan in plans:
+                self._read(candidate, Source(copy, label, siblings, self.zone), outcome)
+            for candidate, export, rule, plan in plans:
                 if isinstance(plan, str):
                     self._store(candidate, None, None, plan, outcome)
                     continue
@@ -207,7 +241,8 @@ class ConversationPass:
                     continue
                 place = item_place(record.label, export.place) if export.place else record.label
                 given = folder / export.source if export.source else folder
-                self._read(candidate, Source(given, place), outcome, database=False)
+                mapping = {"mapping": rule.mapping} if rule is not None else {}
+                self._read(candidate, Source(given, place, mapping, self.zone), outcome, database=False)
         finally:
             for copy in copies.values():
                 spool.release(copy)

@@ -73,6 +73,12 @@ def export_of(path: str) -> Export | None:
     return None
 
 
+def single_file(path: str) -> Export:
+    """An item read as an export on its own (a mapped CSV or JSON-lines export the examiner named)."""
+    name = _names(path)[-1]
+    return Export("file", path[: len(path) - len(name)], name)
+
+
 def needed(export: Export, under: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
     """The (path, SHA-256, size) among the items ``under`` the export's folder that its reader needs."""
     wanted: list[tuple[str, str, int]] = []

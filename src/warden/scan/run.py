@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -35,6 +36,7 @@ from warden.model.records import ItemError, ItemRecord
 from warden.registry import PROBLEMS as PLUGIN_PROBLEMS
 from warden.scan.conversations import ConversationPass
 from warden.scan.evidence_roots import refuse_writing_into_evidence, register_evidence, survey
+from warden.scan.mapped_exports import MappingRule, parse_rules
 from warden.scan.matcher import match_item
 from warden.scan.pool import HOLD, HashingPool, WorkerFailure, cpu_count
 from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress, copying
@@ -63,6 +65,10 @@ class ScanOptions:
     )  # secrets for encrypted volumes, see warden.evidence.keys
     ray: str | None = None  # a Ray cluster to hash on (see warden.scan.ray_pool); None: this machine
     conversations: bool | None = None  # read app databases for conversations; None: the setting decides
+    conversation_mappings: list[str] = field(
+        default_factory=list
+    )  # PATTERN=MAPPING.json, see scan/mapped_exports
+    device_zone: str | None = None  # IANA zone of local times in exports that write none
 
 
 @dataclass(slots=True)
@@ -115,10 +121,31 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
     limits = limits_from_settings(
         options.key_files
     )  # a malformed key file: refused before the case is touched
+    mappings = conversation_options(options)  # so are a bad mapping file and an unknown zone
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
     case = Case.open(options.case_dir, create=True, db_url=options.db_url)
     with case.scanning():
-        return _Scan(case, options, open_sets, progress, limits).run(spool_parent)
+        return _Scan(case, options, open_sets, progress, limits, mappings).run(spool_parent)
+
+
+def conversation_options(options: ScanOptions) -> list[MappingRule]:
+    """The ``--conversation-mapping`` rules, their files read and checked, and ``--device-zone`` checked.
+
+    Raises:
+        UsageError: a rule or mapping file is not valid, the zone is not an IANA name, or mappings are given
+            with ``--no-conversations``.
+    """
+    if options.conversation_mappings and options.conversations is False:
+        raise UsageError("--conversation-mapping names exports to read, but --no-conversations reads none")
+    if options.device_zone:
+        try:
+            ZoneInfo(options.device_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(
+                f"--device-zone {options.device_zone!r}: not a known time zone (give an IANA name such as "
+                "Europe/London)"
+            ) from None
+    return parse_rules(options.conversation_mappings)
 
 
 class _Scan:
@@ -131,9 +158,11 @@ class _Scan:
         open_sets: list[OpenHashSet],
         progress: Progress,
         limits: Limits | None = None,
+        mappings: list[MappingRule] | None = None,
     ) -> None:
         self.case = case
         self.options = options
+        self.mappings = mappings or []
         self.open_sets = open_sets
         self.progress = progress
         self.where = case.where
@@ -264,7 +293,14 @@ class _Scan:
         that cannot take a copy stops the scan as it does while hashing (a rerun reads what is missing)."""
         reader_limits = ReaderLimits(seconds=float(settings.get_int(settings.CONVERSATION_SECONDS)))
         found = ConversationPass(
-            self.case, self.scan_id, self.evidence, self.raised.limits_for, reader_limits, self.log
+            self.case,
+            self.scan_id,
+            self.evidence,
+            self.raised.limits_for,
+            reader_limits,
+            self.log,
+            self.mappings,
+            self.options.device_zone,
         )
         try:
             with Spool(spool_parent) as spool:
