@@ -144,9 +144,16 @@ def test_every_message_is_recovered_exactly_with_the_text_repaired(export: Path)
     )
 
 
-def test_a_thread_folder_alone_has_no_owner(export: Path) -> None:
-    found = InstagramExportReader().read(Source(export / THREAD, LABEL), Limits())
+def test_a_thread_folder_finds_its_exports_owner_and_a_thread_alone_has_none(
+    export: Path, tmp_path: Path
+) -> None:
+    inside = InstagramExportReader().read(Source(export / THREAD, LABEL), Limits())
+    alone = tmp_path / "alone" / "thread"
+    shutil.copytree(export / THREAD, alone)
 
+    found = InstagramExportReader().read(Source(alone, LABEL), Limits())
+
+    assert [m.direction for m in inside.messages] == [m.direction for m in expected(owner_known=True)]
     assert [m.direction for m in found.messages] == [Direction.UNKNOWN] * len(NEWEST_FIRST)
     assert [m.text for m in found.messages] == [m.text for m in expected(owner_known=False)]
 

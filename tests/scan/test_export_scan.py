@@ -199,8 +199,9 @@ def test_a_discord_package_and_an_instagram_export_are_read(
     report = scanned(laptop, tmp_path, sets)
 
     (message,) = report["distribution"]["messages"]
-    assert (message["app"], message["category"], message["item"]["path"]) == (
+    assert (message["app"], message["direction"], message["category"], message["item"]["path"]) == (
         "instagram-export",
+        "received",  # Bob sent it; the export's personal_information.json says it is Alice's
         "A",
         f"{instagram.name}/{INSTAGRAM_PHOTO}",
     )

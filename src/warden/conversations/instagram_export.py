@@ -39,11 +39,12 @@ from warden.conversations.readers import Limits, Source, SourceError
 
 _FOLDERS = ("inbox", "message_requests", "archived_threads", "e2ee_cutover", "filtered_threads")
 _MESSAGES = ("messages", "your_instagram_activity/messages")
-_PERSONAL = (
+PERSONAL_FILES = (
     "personal_information/personal_information/personal_information.json",
     "personal_information/personal_information.json",
     "account_information/personal_information.json",
 )
+"""Where an export names its owner, from the export's root."""
 _MEDIA = ("photos", "videos", "audio_files", "files", "gifs")
 _PART = re.compile(r"message_(\d+)\.json")
 _LOOKS_LIKE = re.compile(r'"participants"\s*:\s*\[|"sender_name"\s*:|"timestamp_ms"\s*:')
@@ -90,12 +91,23 @@ def _threads(source: Source) -> list[Path]:
     return threads
 
 
+def _roots(path: Path) -> list[Path]:
+    """Where the export's root may be: the source itself, or (for a thread folder or one of its files) the
+    folder above its ``messages/<kind>/`` (and above ``your_instagram_activity/``)."""
+    roots = [path] if path.is_dir() else []
+    thread = path if path.is_dir() else path.parent
+    kind = thread.parent
+    if kind.name in _FOLDERS and kind.parent.name == "messages":
+        root = kind.parent.parent
+        roots.append(root.parent if root.name == "your_instagram_activity" else root)
+    return roots
+
+
 def _owner(source: Source, limits: Limits) -> str | None:
-    """The account owner's display name, from ``personal_information.json``, if the export has it."""
-    if not source.path.is_dir():
-        return None
-    for relative in _PERSONAL:
-        path = source.path / relative
+    """The account owner's display name, from ``personal_information.json``, if the export has it (looked
+    for from the export's root, also when the source is one thread of it)."""
+    for root, relative in ((root, relative) for root in _roots(source.path) for relative in PERSONAL_FILES):
+        path = root / relative
         if path.is_file():
             try:
                 data = load_json(path, relative, limits)

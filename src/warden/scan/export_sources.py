@@ -9,7 +9,8 @@ the copy decides from its content. What is copied keeps the export's layout, rel
 - a Discord data package (found by ``messages/index.json``): the JSON and CSV files of its ``messages/``
   tree, and ``account/user.json`` (the package's owner, for the direction of its messages);
 - an Instagram thread (found by ``messages/inbox/<thread>/message_1.json``, or another of Meta's thread
-  folders): the thread's ``message_N.json`` files.
+  folders): the thread's ``message_N.json`` files, and the export's ``personal_information.json`` (its
+  owner, for the direction of its messages), laid out from the export's root.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from warden.conversations.instagram_export import PERSONAL_FILES
 from warden.evidence.base import SEPARATOR
 
 ENDINGS: tuple[str, ...] = ("result.json", "_chat.txt", ".txt", "messages/index.json", "message_1.json")
@@ -67,9 +69,10 @@ def export_of(path: str) -> Export | None:
     if path == _DISCORD or path.endswith(("/" + _DISCORD, SEPARATOR + _DISCORD)):
         return Export("discord", path[: len(path) - len(_DISCORD)], "")
     if name == "message_1.json" and len(names) >= 4 and names[-4:-2] in _INSTAGRAM:
-        thread = names[-2]
-        folder = path[: len(path) - len(name) - len(thread) - 1]
-        return Export("instagram", folder, thread)
+        inner = names[-5:-1] if names[-5:-4] == ["your_instagram_activity"] else names[-4:-1]
+        source = "/".join(inner)
+        folder = path[: len(path) - len(name) - len(source) - 1]
+        return Export("instagram", folder, source)
     return None
 
 
@@ -96,7 +99,9 @@ def needed(export: Export, under: Iterable[tuple[str, str, int]]) -> list[tuple[
                 relative == "account/user.json"
             )
         else:
-            keep = len(names) == 2 and names[0] == export.source and bool(_PART.fullmatch(names[1]))
+            keep = relative in PERSONAL_FILES or (
+                relative.rpartition("/")[0] == export.source and bool(_PART.fullmatch(names[-1]))
+            )
         if keep:
             wanted.append(row)
     return wanted
@@ -107,5 +112,5 @@ def prefixes(export: Export) -> tuple[str, ...]:
     if export.kind == "file":
         return (export.folder + export.source,)
     if export.kind == "instagram":
-        return (f"{export.folder}{export.source}/",)
+        return (f"{export.folder}{export.source}/", *(export.folder + p for p in PERSONAL_FILES))
     return (f"{export.folder}messages/", f"{export.folder}account/user.json")
