@@ -37,7 +37,7 @@ $(BIN)/python:
 
 # Reinstalled when the package's description or its C extensions change (setup.py builds them in place).
 $(VENV)/.installed: pyproject.toml setup.py $(wildcard src/warden/*/*.c) $(BIN)/python | system-deps
-	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,vdisk,web,serve,exchanges,report,postgres,crawl,conversations,conversations-model,bench,ray,dev]'
+	$(BIN)/python -m pip install -q -e '.[video,heic,forensics,vdisk,web,serve,exchanges,report,postgres,crawl,conversations,conversations-model,psi,bench,ray,dev]'
 	touch $@
 
 # Warden's own modules compiled to bytecode ahead (as pip does for an installed package): an editable install

@@ -363,6 +363,40 @@ class ConversationModelError(WardenError):
     code = "conversation_model"
 
 
+class PsiError(WardenError):
+    """Private membership (`warden psi`): a list, its service or a server's answer cannot be used; the base of
+    the three below, each of which says what went wrong."""
+
+    exit_code = 20
+    http_status = 502
+    code = "psi"
+
+
+class PsiServiceError(PsiError):
+    """A private-membership service cannot be reached, answers with an HTTP error, too slowly, or with a body
+    of the wrong size; nothing was reported for the hashes of the failed request."""
+
+    code = "psi_service"
+
+
+class PsiProofError(PsiError):
+    """A private-membership server's proof does not verify with the public key its manifest publishes: the
+    answers were not computed with the list's key, so nothing of them is reported."""
+
+    exit_code = 21
+    code = "psi_proof"
+
+
+class PsiListError(PsiError):
+    """A private-membership list cannot be built or used: its manifest or filter is damaged, truncated, of
+    another format version, or does not match the other (size, SHA-256, count), or a tag worker failed while
+    building it; nothing was written or looked up."""
+
+    exit_code = 22
+    http_status = 500
+    code = "psi_list"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (a scan that recorded per-item errors still succeeds)",
     1: "unexpected internal error",
@@ -384,5 +418,8 @@ EXIT_CODES: dict[int, str] = {
     17: "the Ray cluster of a scan cannot be reached",
     18: "a research corpus or its ground truth is not what a conversation model is trained or measured on",
     19: "a conversation model is missing, damaged or of another version",
+    20: "a private-membership service cannot be reached or answered wrongly",
+    21: "a private-membership server's proof does not verify with its published key",
+    22: "a private-membership list or filter is damaged, does not match its manifest, or could not be built",
     130: "interrupted (Ctrl-C); a scan resumes when run again",
 }
