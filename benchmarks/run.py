@@ -12,6 +12,7 @@ import bench_evidence
 import bench_hashing
 import bench_index
 import bench_indicators
+import bench_psi
 import bench_replicas
 import bench_scale
 import bench_serve
@@ -19,8 +20,9 @@ import bench_serve
 
 def main() -> int:
     """Hashing (12 MP JPEGs vs the HMA way), the index (1M and 10M hashes vs FAISS), a disk-image scan, a
-    website crawl (vs wget), the service under load (vs HMA), the grooming-indicator scan (vs a naive loop), a
-    scan on one machine beside Ray clusters."""
+    website crawl (vs wget), the service under load (vs HMA), the grooming-indicator scan (vs a naive loop),
+    private membership (vs the same lookup in clear, and libsodium), a scan on one machine beside Ray
+    clusters."""
     print("=" * 100)
     print("Hashing: Warden's full item beside the naive pipeline, PDQ alone and the decode ceiling; vPDQ")
     print("=" * 100, flush=True)
@@ -55,6 +57,12 @@ def main() -> int:
     print("Grooming indicators: the combined scan beside a naive re.search per rule, 200,000 messages")
     print("=" * 100, flush=True)
     code = code or bench_indicators.main([])
+    print()
+    print("=" * 100)
+    print("Private membership: `warden psi` (10M tags built, evaluations, a 1,000-hash batch on the wire)")
+    print("beside the same batch in clear through `warden serve` and the OPRF on libsodium")
+    print("=" * 100, flush=True)
+    code = code or bench_psi.main([])
     print()
     print("=" * 100)
     print("Scale: `warden scan` on this machine beside `warden scan --ray` on Ray clusters of 1 and 2 nodes")

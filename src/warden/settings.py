@@ -317,6 +317,18 @@ SERVE_LOG_HASHES = _declare(
     "1 lets `warden serve` write hashes of uploaded or looked-up content in its log (and request query "
     "strings, which may hold them); 0 (the default) never does.",
 )
+SERVE_PSI_LIST = _declare(
+    "serve_psi_list",
+    "",
+    "The folder of the private-membership list (manifest.json, tags.filter) the `psi` role of `warden serve` "
+    "answers for; `warden psi serve SET` sets it to `$WARDEN_HOME/psi/SET`.",
+)
+SERVE_PSI_KEY_FILE = _declare(
+    "serve_psi_key_file",
+    "",
+    "The server key (0600) of that list; empty means `server.key` in the list's folder. `warden psi serve "
+    "--key-file` sets it.",
+)
 # END serve
 # BEGIN exchanges (banks filled from hash exchanges, `warden bank fetch`)
 EXCHANGE_TIMEOUT = _declare(

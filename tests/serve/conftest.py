@@ -18,7 +18,7 @@ def config_for(db_url: str, spool: Path) -> ServeConfig:
     """A service with every role and small limits."""
     return ServeConfig(
         db_url=db_url,
-        roles=frozenset(ROLES),
+        roles=frozenset(ROLES) - {"psi"},  # the psi role serves a built list: tests/serve/test_psi_routes.py
         hash_workers=1,
         hash_timeout=60,
         max_upload_bytes=MAX_UPLOAD,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -71,3 +74,43 @@ def serving(config: ServeConfig, *, ready: bool = True) -> Iterator[Service]:
         server.should_exit = True
         thread.join(30)
         listener.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def command_serving(args: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
+    """``warden ARGS --port P`` as a user starts it, on a free loopback port, its output in ``log``; yields
+    its URL once ``/status`` answers 200, and stops it (terminate, then kill) on leaving."""
+    port = free_port()
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "warden.cli", *args, "--port", str(port)],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        def answering() -> bool:
+            assert process.poll() is None, log.read_text()
+            try:
+                return httpx.get(f"{url}/status", timeout=5).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(answering, f"warden {args[0]} starts", pause=0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,7 @@ import httpx
 import pytest
 
 from tests.media import media
-from tests.waiting import wait_until
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.serve.served import command_serving
 
 
 def _warden(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -44,34 +37,9 @@ def environment(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def running(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`warden serve --workers 2` on a free loopback port; its URL and log file. Stopped at the end."""
-    port = _free_port()
     log = tmp_path / "serve.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "warden.cli", "serve", "--workers", "2", "--port", str(port)],
-            env=environment,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-
-        def answering() -> bool:
-            assert process.poll() is None, log.read_text()
-            try:
-                return httpx.get(f"{url}/status", timeout=5).status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_until(answering, "warden serve starts", pause=0.2)
+    with command_serving(["serve", "--workers", "2"], environment, log) as url:
         yield url, log
-    finally:
-        process.terminate()
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def _answering_pids(log: Path, key: str) -> set[str]:

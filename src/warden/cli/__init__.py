@@ -68,6 +68,12 @@ _COMMANDS.update(
             "hashset_group",
             "Import, inspect and export hash sets (kept encrypted in the hash-set store).",
         ),
+        "psi": (
+            "warden.cli.psi",
+            "psi_group",
+            "Private membership: check hashes against a list without either side revealing theirs (RFC 9497 "
+            "OPRF; exact hashes only).",
+        ),
         "report": (
             "warden.cli.report",
             "report_command",

@@ -17,7 +17,7 @@ from warden.errors import UsageError
 if TYPE_CHECKING:
     pass
 
-SCOPE_CHOICE = click.Choice(["hash", "match", "curate", "admin"])
+SCOPE_CHOICE = click.Choice(["hash", "match", "curate", "psi", "admin"])
 DB_OPTION = click.option(
     "--db",
     "db_url",

@@ -17,8 +17,8 @@ from warden.cli.hashset import hashset_store
     "--hashset",
     "hashsets",
     multiple=True,
-    required=True,
-    help="Hash set to match: a name in the store, or a file (imported into the store first). Repeatable.",
+    help="Hash set to match: a name in the store, or a file (imported into the store first). Repeatable. "
+    "At least one, or --psi.",
 )
 @click.option(
     "--case", "case_dir", required=True, type=click.Path(path_type=Path, file_okay=False), help="Case folder."
@@ -86,6 +86,20 @@ from warden.cli.hashset import hashset_store
     help="The IANA time zone (e.g. Europe/London) the device kept local times in: exports that write local "
     "times without a zone (WhatsApp .txt, a mapped export without its own 'zone') get UTC only with it.",
 )
+@click.option(
+    "--psi",
+    "psi_url",
+    metavar="URL",
+    help="Match exact hashes (MD5, SHA-1, SHA-256, PDQ bit for bit) against the list of a private-membership "
+    "service (warden psi serve) without receiving the list or sending a hash (docs/private-membership.md). "
+    "Matches carry the list's name and category; near-duplicates need a local --hashset.",
+)
+@click.option(
+    "--psi-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="The API key (scope psi) of the --psi service, on the first line of a file readable by you only.",
+)
 def scan_command(
     evidence: tuple[Path, ...],
     hashsets: tuple[str, ...],
@@ -100,6 +114,8 @@ def scan_command(
     conversations: bool | None,
     conversation_mappings: tuple[str, ...],
     device_zone: str | None,
+    psi_url: str | None,
+    psi_token_file: Path | None,
 ) -> None:
     """Hash EVIDENCE (folders or files), match it against hash sets, and record and report it in a case.
 
@@ -124,6 +140,8 @@ def scan_command(
         conversations=conversations,
         conversation_mappings=list(conversation_mappings),
         device_zone=device_zone,
+        psi_url=psi_url,
+        psi_token_file=psi_token_file,
     )
     result = run_scan(options, hashset_store(), progress_for_terminal(quiet))
     for warning in result.warnings:

@@ -22,7 +22,8 @@ from warden.errors import DependencyMissingError, UsageError
 )
 @click.option(
     "--roles",
-    help="Parts to switch on, comma-separated: hasher, matcher, curator (default: WARDEN_SERVE_ROLES, all).",
+    help="Parts to switch on, comma-separated: hasher, matcher, curator, psi (default: WARDEN_SERVE_ROLES: "
+    "the first three; psi serves a built list, see warden psi serve).",
 )
 @click.option(
     "--db",
@@ -49,16 +50,43 @@ def serve_command(
     is described at /openapi.json. Settings come from WARDEN_SERVE_* (docs/settings.md); the options here
     override them.
     """
-    from warden.addresses import is_loopback
-    from warden.serve.config import db_url as configured_db_url
     from warden.serve.config import parse_roles
-    from warden.servicedb.database import open_service_db
 
+    require_serve()
+    # Every worker process reads its settings from the environment it inherits.
+    if roles is not None:
+        os.environ[settings.SERVE_ROLES.env_var] = ",".join(sorted(parse_roles(roles)))
+    else:
+        parse_roles(settings.get_str(settings.SERVE_ROLES))
+    run_service(host, port, workers, db_url, allow_remote)
+
+
+def require_serve() -> None:
+    """Check the ``serve`` extra's packages are installed.
+
+    Raises:
+        DependencyMissingError: one is not; the message names the extra.
+    """
     for package in ("fastapi", "uvicorn", "gunicorn", "uvicorn_worker", "python_multipart"):
         if importlib.util.find_spec(package) is None:
             raise DependencyMissingError(package.replace("_", "-"), "serve", "the matching service")
+
+
+def run_service(
+    host: str | None, port: int | None, workers: int | None, db_url: str | None, allow_remote: bool
+) -> None:
+    """Start the service the environment's ``WARDEN_SERVE_*`` settings describe (its roles set already),
+    on ``host:port`` with ``workers`` processes, until interrupted.
+
+    Raises:
+        UsageError: a host other than loopback without ``allow_remote``, or a bad setting.
+        CaseError: the service database cannot be created or upgraded.
+    """
+    from warden.addresses import is_loopback
     from warden.serve import server
     from warden.serve.config import ServeConfig
+    from warden.serve.config import db_url as configured_db_url
+    from warden.servicedb.database import open_service_db
 
     host = host or settings.get_str(settings.SERVE_HOST)
     port = port or settings.get_int(settings.SERVE_PORT)
@@ -68,11 +96,6 @@ def serve_command(
             f"--host {host} is not loopback: the service listens on this machine only unless --allow-remote "
             "is given (then put TLS in front of it)"
         )
-    # Every worker process reads its settings from the environment it inherits.
-    if roles is not None:
-        os.environ[settings.SERVE_ROLES.env_var] = ",".join(sorted(parse_roles(roles)))
-    else:
-        parse_roles(settings.get_str(settings.SERVE_ROLES))
     if db_url:
         os.environ[settings.SERVE_DB.env_var] = db_url
     url = configured_db_url()

@@ -217,3 +217,26 @@ def open_list(folder: Path) -> tuple[ListManifest, TagFilter]:
     if tag_filter.count != manifest.total or tag_filter.categories != manifest.categories:
         raise PsiListError(f"the PSI filter {path} does not hold the tags its manifest counts")
     return manifest, tag_filter
+
+
+def open_served(folder: Path, key_file: Path | None = None) -> tuple[ListManifest, ServerKey]:
+    """A built list's manifest and the key that serves it: the filter checked against the manifest
+    (:func:`open_list`) and the key against the manifest's public key.
+
+    Args:
+        folder: the list's folder.
+        key_file: its server key (``server.key`` in ``folder`` by default).
+
+    Raises:
+        PsiListError: the list is missing or damaged, or the key is not the one it was built with.
+        KeyFileError: the key file is missing, readable by others or not a key.
+    """
+    manifest, _ = open_list(folder)
+    key_file = key_file or folder / KEY_FILE_NAME
+    key = ServerKey.load(key_file)
+    if key.public_key().hex() != manifest.public_key:
+        raise PsiListError(
+            f"the PSI server key {key_file} is not the key the list in {folder} was built with "
+            "(its public key differs from the manifest's)"
+        )
+    return manifest, key

@@ -23,7 +23,7 @@ from warden.case.items import done_keys, paths_recorded_differently, write_items
 from warden.case.redo import forget, to_redo
 from warden.case.storage_errors import as_warden_error, case_storage
 from warden.conversations.readers import Limits as ReaderLimits
-from warden.errors import CaseError, UsageError, WardenError
+from warden.errors import CaseError, PsiError, UsageError, WardenError
 from warden.evidence.base import EvidenceSource, Item, JsonScalar, Limits
 from warden.evidence.containers import BUILT_IN as CONTAINER_BUILT_IN
 from warden.evidence.containers import UNAVAILABLE, limits_from_settings, register_built_in
@@ -31,6 +31,7 @@ from warden.evidence.sources import source_for
 from warden.evidence.walk import Found, walk
 from warden.hashing import hash_types
 from warden.hashing.digests import ListedPath
+from warden.hashing.hash_types import ItemHashes
 from warden.hashsets.store import HashSetStore, OpenHashSet
 from warden.model.records import ItemError, ItemRecord
 from warden.registry import PROBLEMS as PLUGIN_PROBLEMS
@@ -39,6 +40,7 @@ from warden.scan.evidence_roots import refuse_writing_into_evidence, register_ev
 from warden.scan.mapped_exports import MappingRule, parse_rules
 from warden.scan.matcher import match_item
 from warden.scan.pool import HOLD, HashingPool, WorkerFailure, cpu_count
+from warden.scan.private_match import PrivateList
 from warden.scan.progress import LARGE_ITEM_BYTES, Progress, Reading, SilentProgress, copying
 from warden.scan.raised import RaisedLimits
 from warden.scan.ray_pool import RayHashingPool
@@ -69,6 +71,8 @@ class ScanOptions:
         default_factory=list
     )  # PATTERN=MAPPING.json, see scan/mapped_exports
     device_zone: str | None = None  # IANA zone of local times in exports that write none
+    psi_url: str | None = None  # a private-membership service matched instead of a local list (exact only)
+    psi_token_file: Path | None = None  # its API key, see warden.psi.client.read_token_file
 
 
 @dataclass(slots=True)
@@ -105,7 +109,11 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
         NoSpaceError: the disk holding the spool or the case is full (the scan stopped; run it again).
         CaseError: the case folder or database failed (naming the item when recording it failed).
         HashSetNotFoundError: a named hash set is neither in the store nor a file.
+        PsiError: with ``psi_url``, the service cannot be reached, refuses, or answers wrongly (the scan
+            stops before the batch it was matching is recorded; run it again to resume).
     """
+    if not options.hashsets and not options.psi_url:
+        raise UsageError("give a hash set to match (--hashset) or a private-membership service (--psi)")
     progress = progress or SilentProgress()
     spool_setting = settings.get_str(settings.SPOOL)
     spool_parent = Path(spool_setting) if spool_setting else None
@@ -123,9 +131,43 @@ def run_scan(options: ScanOptions, store: HashSetStore, progress: Progress | Non
     )  # a malformed key file: refused before the case is touched
     mappings = conversation_options(options)  # so are a bad mapping file and an unknown zone
     open_sets: list[OpenHashSet] = [store.open(store.resolve(name)) for name in options.hashsets]
-    case = Case.open(options.case_dir, create=True, db_url=options.db_url)
-    with case.scanning():
-        return _Scan(case, options, open_sets, progress, limits, mappings).run(spool_parent)
+    private = private_list(options, [s.name for s in open_sets])  # reached and checked before the case
+    try:
+        case = Case.open(options.case_dir, create=True, db_url=options.db_url)
+        with case.scanning():
+            return _Scan(case, options, open_sets, progress, limits, mappings, private).run(spool_parent)
+    finally:
+        if private is not None:
+            private.client.close()
+
+
+def private_list(options: ScanOptions, local: list[str]) -> PrivateList | None:
+    """The ``--psi`` service's list, its manifest and filter fetched and checked; None without ``--psi``.
+
+    Raises:
+        UsageError: no token file, or the list has the name of a local set matched too.
+        PsiError: the service cannot be reached or refuses, or its list cannot be used.
+    """
+    if not options.psi_url:
+        if options.psi_token_file is not None:
+            raise UsageError("--psi-token-file is the API key of a --psi service: give --psi URL too")
+        return None
+    if options.psi_token_file is None:
+        raise UsageError("--psi needs --psi-token-file: the file holding an API key with the psi scope")
+    from warden.psi.client import PsiClient, read_token_file
+
+    client = PsiClient(options.psi_url, read_token_file(options.psi_token_file), wait_on_limit=60.0)
+    try:
+        private = PrivateList.connect(client)
+        if private.name in local:
+            raise UsageError(
+                f"the list at {options.psi_url} is named {private.name!r}, as a hash set matched here too: "
+                "match one or the other"
+            )
+    except BaseException:
+        client.close()
+        raise
+    return private
 
 
 def conversation_options(options: ScanOptions) -> list[MappingRule]:
@@ -159,11 +201,15 @@ class _Scan:
         progress: Progress,
         limits: Limits | None = None,
         mappings: list[MappingRule] | None = None,
+        private: PrivateList | None = None,
     ) -> None:
         self.case = case
         self.options = options
         self.mappings = mappings or []
         self.open_sets = open_sets
+        self.private = private
+        self.pending: list[tuple[ItemRecord, ItemHashes]] = []  # the batch's hashes, for the private list
+        self.private_failed: PsiError | None = None
         self.progress = progress
         self.where = case.where
         self.batch: list[tuple[int, ItemRecord]] = []
@@ -192,7 +238,10 @@ class _Scan:
     def run(self, spool_parent: Path | None) -> ScanResult:
         case, already = self.case, len(self.skip)
         with case_storage(self.where, "preparing the scan"):
-            self.set_ids = case.set_hashsets([s.case_record() for s in self.open_sets], has_items=already > 0)
+            wanted = [s.case_record() for s in self.open_sets]
+            if self.private is not None:
+                wanted.append(self.private.case_record())
+            self.set_ids = case.set_hashsets(wanted, has_items=already > 0)
             self.evidence = register_evidence(case, self.options.evidence)
             # Limits raised for one exhibit; what a lower limit refused before is examined again.
             self.raised = RaisedLimits.prepare(
@@ -222,6 +271,7 @@ class _Scan:
                 {
                     "evidence": [record.path for record, _ in self.evidence],
                     "hashsets": [s.name for s in self.open_sets],
+                    **({"psi": self.private.client.url} if self.private is not None else {}),
                     "workers": self.workers,
                     **self.hash_options,
                     **self.thresholds,
@@ -334,6 +384,8 @@ class _Scan:
         elif result is not None:
             hashes = apply_hashes(record, result, int(self.thresholds["pdq_min_quality"]))
             record.matches = match_item(hashes, self.open_sets, self.thresholds)
+            if self.private is not None:
+                self.pending.append((record, hashes))  # matched through the service with its batch
             if is_root and record.sha256:
                 with case_storage(self.where, "recording an evidence file's SHA-256"):
                     self.case.set_evidence_hash(evidence.id, record.sha256)
@@ -476,6 +528,15 @@ class _Scan:
             CaseError: the database refused the batch, naming the item it refused.
         """
         if self.batch:
+            if self.private is not None and self.pending:
+                if self.private_failed is not None:  # not asked again on the way out (a hung service)
+                    raise self.private_failed
+                try:
+                    self.private.match(self.pending, int(self.thresholds["pdq_min_quality"]))
+                except PsiError as error:
+                    self.private_failed = error
+                    raise
+                self.pending.clear()
             replaced = [
                 self.redo.pop(key) for key in ((e, r.path) for e, r in self.batch) if key in self.redo
             ]

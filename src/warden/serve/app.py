@@ -24,6 +24,7 @@ from warden.serve.routes import ROUTERS
 from warden.serve.routes import key as key_routes
 from warden.serve.routes import status as status_routes
 from warden.serve.routes.lookup import MAX_LOOKUP_BYTES
+from warden.serve.routes.psi import MAX_EVALUATE_BYTES
 from warden.serve.state import ServeState
 from warden.servicedb.database import open_service_db
 
@@ -189,7 +190,9 @@ def create_app(config: ServeConfig) -> FastAPI:
             app.include_router(factory(state))
 
     app.add_middleware(
-        BodyLimit, limit=config.max_upload_bytes + FORM_OVERHEAD, by_path={"/v1/lookup": MAX_LOOKUP_BYTES}
+        BodyLimit,
+        limit=config.max_upload_bytes + FORM_OVERHEAD,
+        by_path={"/v1/lookup": MAX_LOOKUP_BYTES, "/v1/psi/evaluate": MAX_EVALUATE_BYTES},
     )
     app.add_middleware(HeadersAndLog, log_query=config.log_hashes)
     return app

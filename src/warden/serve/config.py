@@ -8,8 +8,9 @@ from pathlib import Path
 from warden import settings
 from warden.errors import UsageError
 
-ROLES = ("hasher", "matcher", "curator")
-"""The parts of the service that can be switched on one by one, as HMA's can."""
+ROLES = ("hasher", "matcher", "curator", "psi")
+"""The parts of the service that can be switched on one by one, as HMA's can; ``psi`` (private membership)
+needs a built list (``WARDEN_SERVE_PSI_LIST``) and is what ``warden psi serve`` switches on."""
 
 
 def default_db_url() -> str:
@@ -50,6 +51,8 @@ class ServeConfig:
         max_video_seconds: longest video answered.
         spool: folder under which the private spool is made (None: the system's temporary folder).
         log_hashes: whether log lines may hold hashes of content and query strings.
+        psi_list: the folder of the private-membership list the ``psi`` role serves (None: not set).
+        psi_key_file: that list's server key (None: ``server.key`` in the list's folder).
     """
 
     db_url: str
@@ -62,11 +65,15 @@ class ServeConfig:
     max_video_seconds: float = 600.0
     spool: Path | None = None
     log_hashes: bool = False
+    psi_list: Path | None = None
+    psi_key_file: Path | None = None
 
     @classmethod
     def from_settings(cls) -> ServeConfig:
         """The configuration the environment gives (``WARDEN_SERVE_*``, then the defaults)."""
         spool = settings.get_str(settings.SERVE_SPOOL).strip()
+        psi_list = settings.get_str(settings.SERVE_PSI_LIST).strip()
+        psi_key = settings.get_str(settings.SERVE_PSI_KEY_FILE).strip()
         return cls(
             db_url=db_url(),
             roles=parse_roles(settings.get_str(settings.SERVE_ROLES)),
@@ -78,6 +85,8 @@ class ServeConfig:
             max_video_seconds=float(settings.get_int(settings.SERVE_MAX_VIDEO_SECONDS)),
             spool=Path(spool).expanduser() if spool else None,
             log_hashes=settings.get_bool(settings.SERVE_LOG_HASHES),
+            psi_list=Path(psi_list).expanduser() if psi_list else None,
+            psi_key_file=Path(psi_key).expanduser() if psi_key else None,
         )
 
     def hash_for_log(self, value: str | None) -> str:

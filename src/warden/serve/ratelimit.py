@@ -113,6 +113,43 @@ class RateLimiter:
             self._counts[slot] = count
             return key.rate_per_minute - count + self._leases[slot]
 
+    def admit_more(self, key: ApiKey, count: int) -> int:
+        """Count ``count`` more units of ``key`` this minute, all or none: a request that stands for several
+        (a private-membership batch counts each hash) takes the rest of them here, after
+        :meth:`admit` took one. From this worker's lease while it lasts, else straight from the shared
+        count in one transaction.
+
+        Returns:
+            What the key has left this minute.
+
+        Raises:
+            RateLimitedError: the key's rate leaves fewer than ``count``; nothing is counted.
+            SQLAlchemyError: the database cannot be reached.
+        """
+        if count <= 0:
+            return self.admit(key) if count < 0 else key.rate_per_minute
+        now = self._clock()
+        minute = int(now // 60)
+        slot = (key.id, minute)
+        with self._lock:
+            left = self._leases.get(slot, 0)
+            if left >= count:
+                self._leases[slot] = left - count
+                return key.rate_per_minute - self._counts.get(slot, 0) + left - count
+        with self._engine.begin() as connection:
+            total = count_request(connection, key.id, minute, count)
+            if total > key.rate_per_minute:
+                count_request(connection, key.id, minute, -count)
+                wait = max(1, math.ceil((minute + 1) * 60 - now))
+                raise RateLimitedError(
+                    f"API key {key.name!r} would pass its rate of {key.rate_per_minute} a minute with these "
+                    f"{count} more; ask again in {wait} s",
+                    retry_after=wait,
+                )
+        with self._lock:
+            self._counts[slot] = total
+            return key.rate_per_minute - total + self._leases.get(slot, 0)
+
     def sync(self) -> None:
         """Give back to the shared counts what this worker took and has not used.
 

@@ -24,8 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from warden.errors import UsageError
 from warden.servicedb import schema
 
-SCOPES = ("hash", "match", "curate", "admin")
-"""What a key may do: hash uploads, look hashes up, manage banks, anything (``admin`` holds every scope)."""
+SCOPES = ("hash", "match", "curate", "psi", "admin")
+"""What a key may do: hash uploads, look hashes up, manage banks, evaluate blinded hashes against a private-
+membership list (``warden psi serve``; its rate counted in hashes, not requests), anything (``admin`` holds
+every scope)."""
 
 PREFIX = "wdn_"
 """Every key starts with this, so a key leaked into a file or a log can be recognised by a secret scanner."""

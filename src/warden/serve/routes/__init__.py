@@ -16,6 +16,7 @@ from warden.serve.routes import banks as bank_routes
 from warden.serve.routes import hash as hash_routes
 from warden.serve.routes import hma, hma_curation, hma_matching
 from warden.serve.routes import lookup as lookup_routes
+from warden.serve.routes import psi as psi_routes
 from warden.serve.state import ServeState
 
 RouterFactory = Callable[[ServeState], APIRouter]
@@ -24,5 +25,6 @@ ROUTERS: dict[str, list[RouterFactory]] = {
     "hasher": [hash_routes.router, hma.router],
     "matcher": [lookup_routes.router, hma_matching.router],
     "curator": [bank_routes.router, hma_curation.router],
+    "psi": [psi_routes.router],
 }
 """Router factories per role, in the order they are included."""
