@@ -75,22 +75,19 @@ class PrivateList:
         Raises:
             PsiServiceError, PsiProofError, PsiListError: the query failed; no record was changed.
         """
-        asked: list[tuple[str, str]] = []
-        for _, hashes in items:
-            asked.extend(_hashes_of(hashes, min_quality))
+        per_item = [_asked(hashes, min_quality) for _, hashes in items]
+        asked = [(kind, value) for hashes in per_item for kind, _, value in hashes]
         if not asked:
             return
         answers = self.client.query(asked)
         found: list[list[tuple[str, str, str]]] = []
         start = 0
-        for _, hashes in items:
-            labels = _labels(hashes, min_quality)
-            mine = answers[start : start + len(labels)]
-            start += len(labels)
+        for hashes in per_item:
+            mine, start = answers[start : start + len(hashes)], start + len(hashes)
             found.append(
                 [
                     (kind, variant, answer.category)
-                    for (kind, variant), answer in zip(labels, mine, strict=True)
+                    for (kind, variant, _), answer in zip(hashes, mine, strict=True)
                     if answer.category is not None
                 ]
             )
@@ -110,18 +107,13 @@ class PrivateList:
         return list(records.values())
 
 
-def _labels(hashes: ItemHashes, min_quality: int) -> list[tuple[str, str]]:
-    """(kind, variant) of each hash :func:`_hashes_of` asks, in the same order."""
-    labels = [(kind.value, "original") for kind in _DIGESTS if hashes.digests.get(kind)]
-    labels += [
-        (HashKind.PDQ.value, variant) for variant, _, quality in hashes.pdq_variants if quality >= min_quality
+def _asked(hashes: ItemHashes, min_quality: int) -> list[tuple[str, str, str]]:
+    """(kind, variant, value) of every exact hash of an item the list may hold: its digests, then each PDQ
+    variant of at least ``min_quality``."""
+    asked = [(kind.value, "original", hashes.digests[kind]) for kind in _DIGESTS if hashes.digests.get(kind)]
+    asked += [
+        (HashKind.PDQ.value, variant, pdq)
+        for variant, pdq, quality in hashes.pdq_variants
+        if quality >= min_quality
     ]
-    return labels
-
-
-def _hashes_of(hashes: ItemHashes, min_quality: int) -> list[tuple[str, str]]:
-    """(kind, value) of every exact hash of an item the list may hold: its digests, then each PDQ variant
-    of at least ``min_quality``."""
-    values = [(kind.value, hashes.digests[kind]) for kind in _DIGESTS if hashes.digests.get(kind)]
-    values += [(HashKind.PDQ.value, pdq) for _, pdq, quality in hashes.pdq_variants if quality >= min_quality]
-    return values
+    return asked

@@ -126,8 +126,8 @@ class RateLimiter:
             RateLimitedError: the key's rate leaves fewer than ``count``; nothing is counted.
             SQLAlchemyError: the database cannot be reached.
         """
-        if count <= 0:
-            return self.admit(key) if count < 0 else key.rate_per_minute
+        if count < 1:
+            raise ValueError(f"admit_more counts 1 or more, not {count}")
         now = self._clock()
         minute = int(now // 60)
         slot = (key.id, minute)
