@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.psi.served_list import LISTED, UNLISTED, ServedList, service_log, serving_list
+from tests.psi.served_list import LISTED, UNLISTED, ServedList, entries, service_log, serving_list
 from tests.waiting import wait_until
 from warden.errors import KeyFileError, PsiListError, PsiProofError, PsiServiceError, UsageError
+from warden.psi.build import build_list
 from warden.psi.client import PsiAnswer, PsiClient, read_token_file
 from warden.psi.suite import ServerKey
 
@@ -114,6 +115,20 @@ def test_a_filter_that_is_not_the_manifests_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "cache" / served.manifest.commitment
     assert not (folder / "tags.filter").exists()
     assert list(folder.iterdir()) == []  # no partial download left behind
+
+
+def test_a_list_built_again_while_served_is_not_mixed_with_the_one_served(tmp_path: Path) -> None:
+    """``warden psi build --force`` replaces the filter file under a running service: the service goes on
+    sending the filter it checked at start, which its manifest names, until it is restarted."""
+    with serving_list(tmp_path / "service") as served:
+        token = served.service.key("examiner", "psi")
+        original = (served.folder / "tags.filter").read_bytes()
+        build_list(entries()[:2], ServerKey.generate(), served.folder, 1, hash_set="made-up")
+        assert (served.folder / "tags.filter").read_bytes() != original
+        with client(served, token, tmp_path / "cache") as psi:
+            answers = psi.query(list(LISTED))
+    assert [answer.category for answer in answers] == list(LISTED.values())
+    assert (tmp_path / "cache" / served.manifest.commitment / "tags.filter").read_bytes() == original
 
 
 def test_a_proof_from_another_key_than_the_manifests_stops_the_query(

@@ -14,16 +14,20 @@ batch's size, the status and the time: never an element.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from warden.errors import UsageError
+from warden.errors import PsiListError, UsageError
 from warden.psi.build import open_served
 from warden.psi.manifest import ListManifest
 from warden.psi.suite import ELEMENT_BYTES, ServerKey, batch_output_bytes, require_voprf
@@ -40,6 +44,7 @@ MAX_EVALUATE_BYTES = MAX_ITEMS * ELEMENT_BYTES
 """The largest ``POST /v1/psi/evaluate`` body."""
 
 OCTETS = "application/octet-stream"
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,19 @@ class ServedList:
     manifest's)."""
 
     manifest: ListManifest
-    filter_path: str
+    filter_fd: int
     key: ServerKey
+
+    def filter_chunks(self) -> Iterator[bytes]:
+        """The filter's bytes, from the file opened at start: a list built again meanwhile (its file
+        replaced) is not mixed with the manifest served."""
+        offset = 0
+        while offset < self.manifest.filter_size:
+            chunk = os.pread(self.filter_fd, min(_CHUNK, self.manifest.filter_size - offset), offset)
+            if not chunk:
+                return
+            offset += len(chunk)
+            yield chunk
 
 
 def load_served_list(state: ServeState) -> ServedList:
@@ -70,12 +86,30 @@ def load_served_list(state: ServeState) -> ServedList:
             "warden psi serve SET"
         )
     manifest, key = open_served(folder, state.config.psi_key_file)
-    return ServedList(manifest, str(folder / manifest.filter_file), key)
+    path = folder / manifest.filter_file
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise PsiListError(f"the PSI filter {path} cannot be opened: {exc.strerror or exc}") from None
+    served = ServedList(manifest, descriptor, key)
+    digest = hashlib.sha256()
+    for chunk in served.filter_chunks():  # the bytes served are the ones checked, whatever replaces the file
+        digest.update(chunk)
+    if digest.hexdigest() != manifest.filter_sha256:
+        os.close(descriptor)
+        raise PsiListError(f"the PSI filter {path} was replaced while it was opened; start again")
+    return served
 
 
 def router(state: ServeState) -> APIRouter:
     """The three routes of the list ``WARDEN_SERVE_PSI_LIST`` names, loaded (and checked) once here."""
     served = load_served_list(state)
+
+    def close() -> None:
+        with contextlib.suppress(OSError):
+            os.close(served.filter_fd)
+
+    state.on_shutdown.append(close)
     manifest_json = served.manifest.to_dict()
     etag = f'"{served.manifest.filter_sha256}"'
     routes = APIRouter(prefix="/v1/psi", tags=["psi"])
@@ -90,12 +124,16 @@ def router(state: ServeState) -> APIRouter:
     @routes.get(
         "/filter",
         summary="the list's filter (fingerprints of its tags), ETag its SHA-256",
-        response_class=FileResponse,
+        response_class=StreamingResponse,
     )
     def filter_file(request: Request, _key: Annotated[ApiKey, Depends(require_scope("psi"))]) -> Response:
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers={"ETag": etag})
-        return FileResponse(served.filter_path, media_type=OCTETS, headers={"ETag": etag})
+        return StreamingResponse(
+            served.filter_chunks(),
+            media_type=OCTETS,
+            headers={"ETag": etag, "Content-Length": str(served.manifest.filter_size)},
+        )
 
     @routes.post(
         "/evaluate",
