@@ -55,8 +55,9 @@ def test_a_worker_that_gives_every_tag_but_fails_is_still_an_error() -> None:
 
 
 def test_a_worker_that_stops_answering_is_stopped_and_is_an_error() -> None:
+    """The stand-in never answers: the build fails however fast or slow the machine (no time is measured)."""
     stalls = "import sys, time; sys.stdin.buffer.read(34); time.sleep(600)"
-    with pytest.raises(PsiListError, match=r"gave no tag for 0\.5 s"):
+    with pytest.raises(PsiListError, match=r"gave no tag for"):
         compute_tags([b"x"] * 10, KEY, 1, command=stand_in(stalls), stall_seconds=0.5)
 
 

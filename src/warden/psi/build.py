@@ -232,6 +232,17 @@ def open_served(folder: Path, key_file: Path | None = None) -> tuple[ListManifes
         KeyFileError: the key file is missing, readable by others or not a key.
     """
     manifest, _ = open_list(folder)
+    return manifest, key_of(manifest, folder, key_file)
+
+
+def key_of(manifest: ListManifest, folder: Path, key_file: Path | None = None) -> ServerKey:
+    """The server key in ``key_file`` (``server.key`` in ``folder`` by default), checked to be the one
+    ``manifest`` publishes.
+
+    Raises:
+        PsiListError: it is another key.
+        KeyFileError: the key file is missing, readable by others or not a key.
+    """
     key_file = key_file or folder / KEY_FILE_NAME
     key = ServerKey.load(key_file)
     if key.public_key().hex() != manifest.public_key:
@@ -239,4 +250,4 @@ def open_served(folder: Path, key_file: Path | None = None) -> tuple[ListManifes
             f"the PSI server key {key_file} is not the key the list in {folder} was built with "
             "(its public key differs from the manifest's)"
         )
-    return manifest, key
+    return key

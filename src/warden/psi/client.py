@@ -94,11 +94,11 @@ def check_url(url: str) -> str:
     text = url.strip().rstrip("/")
     try:
         parts = urlsplit(text)
-        port_ok = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
-        port_ok = False
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or parts.query:
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query
+        usable = usable and (parts.port is None or parts.port > 0)  # .port raises past 65535
+    except ValueError:  # an unclosed [ or a port that is not a number
+        usable = False
+    if not usable:
         raise UsageError(f"{url!r} is not the http:// or https:// address of a PSI service")
     return text
 

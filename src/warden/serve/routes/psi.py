@@ -28,7 +28,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from warden.errors import PsiListError, UsageError
-from warden.psi.build import open_served
+from warden.psi.build import key_of
 from warden.psi.manifest import ListManifest
 from warden.psi.suite import ELEMENT_BYTES, ServerKey, batch_output_bytes, require_voprf
 from warden.serve.auth import require_scope
@@ -85,7 +85,9 @@ def load_served_list(state: ServeState) -> ServedList:
             "the psi role serves a built list: set WARDEN_SERVE_PSI_LIST to its folder, or run "
             "warden psi serve SET"
         )
-    manifest, key = open_served(folder, state.config.psi_key_file)
+    # The filter is checked once, through the descriptor it is served from (not by path, then again).
+    manifest = ListManifest.read(folder)
+    key = key_of(manifest, folder, state.config.psi_key_file)
     path = folder / manifest.filter_file
     try:
         descriptor = os.open(path, os.O_RDONLY)
@@ -93,11 +95,13 @@ def load_served_list(state: ServeState) -> ServedList:
         raise PsiListError(f"the PSI filter {path} cannot be opened: {exc.strerror or exc}") from None
     served = ServedList(manifest, descriptor, key)
     digest = hashlib.sha256()
-    for chunk in served.filter_chunks():  # the bytes served are the ones checked, whatever replaces the file
+    for chunk in served.filter_chunks():  # the bytes served, whatever replaces the file later
         digest.update(chunk)
-    if digest.hexdigest() != manifest.filter_sha256:
+    if digest.hexdigest() != manifest.filter_sha256 or os.fstat(descriptor).st_size != manifest.filter_size:
         os.close(descriptor)
-        raise PsiListError(f"the PSI filter {path} was replaced while it was opened; start again")
+        raise PsiListError(
+            f"the PSI filter {path} is not the one its manifest names (size or SHA-256 differ)"
+        )
     return served
 
 
